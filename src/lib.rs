@@ -5,13 +5,14 @@
 //! the pure core: no I/O, no clock, no platform bindings.
 
 pub mod ast;
+pub mod check;
 pub mod diagnostic;
 pub mod problem;
 pub mod syntax;
 
 pub use diagnostic::{Diagnostic, Label, LineIndex, Severity, SourceSpan, Span};
 
-/// What checking a policy found: every diagnostic, errors first in source order.
+/// What checking a policy found: every diagnostic, in source order.
 #[derive(Debug, Clone)]
 pub struct CheckOutput {
     pub diagnostics: Vec<Diagnostic>,
@@ -25,13 +26,27 @@ impl CheckOutput {
 
 /// Checks policy source given as raw bytes; invalid UTF-8 is a diagnostic, not a panic.
 pub fn check_bytes(source: &[u8]) -> CheckOutput {
-    let _ = source;
-    CheckOutput { diagnostics: Vec::new() }
+    match std::str::from_utf8(source) {
+        Ok(text) => check(text),
+        Err(error) => {
+            let valid = source.get(..error.valid_up_to()).unwrap_or_default();
+            let prefix = String::from_utf8_lossy(valid);
+            let at = error.valid_up_to();
+            let span = Span::new(at, at + error.error_len().unwrap_or(1));
+            let report = problem::Report::new(problem::Problem::InvalidUtf8, span);
+            CheckOutput { diagnostics: vec![report.locate(&LineIndex::new(&prefix))] }
+        }
+    }
 }
 
 /// Checks policy source, e.g. `check("policy \"x\" { currency CAD }")`.
 pub fn check(source: &str) -> CheckOutput {
-    check_bytes(source.as_bytes())
+    let reports = match syntax::parse(source) {
+        Err(reports) => reports,
+        Ok(policy) => check::check(&policy).1,
+    };
+    let index = LineIndex::new(source);
+    CheckOutput { diagnostics: reports.into_iter().map(|r| r.locate(&index)).collect() }
 }
 
 /// Formats policy source in the one canonical layout, or returns why it cannot.

@@ -573,7 +573,7 @@ impl Lowerer {
                     };
                     targets.push(ScopeTarget::Group { group: ident(&first), mode });
                 }
-                _ => exceptions = idents(child),
+                _ => exceptions = child.into_inner().next().map(idents).unwrap_or_default(),
             }
         }
         Ok(Scope { targets, exceptions, span })

@@ -1,0 +1,1363 @@
+//! Checking: resolves every name, types every expression and validates every value,
+//! reporting all problems in one pass.
+//!
+//! The result is a [`Model`]: the declarations' symbol tables (groups with their parents,
+//! roles with their flattened actions, category aliases) that compilation builds on.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use crate::ast::*;
+use crate::diagnostic::Span;
+use crate::problem::{Problem, Report};
+
+/// Actions every policy knows, in the order the product lists them.
+pub const BUILTIN_ACTIONS: &[&str] = &[
+    "manage_people",
+    "assign_roles",
+    "manage_groups",
+    "manage_policies",
+    "manage_budgets",
+    "manage_payment_methods",
+    "manage_invoice_templates",
+    "place_orders",
+    "add_payment_methods",
+    "approve_orders",
+    "view_invoices",
+    "view_credit_notes",
+    "view_order_history",
+    "view_reports",
+];
+
+const REQUESTER_ACTIONS: &[&str] = &["place_orders", "add_payment_methods", "approve_orders"];
+const FINANCE_ACTIONS: &[&str] =
+    &["view_invoices", "view_credit_notes", "view_order_history", "view_reports"];
+
+/// The longest management chain a policy may ask to walk.
+pub const MAX_CHAIN_LENGTH: u64 = 32;
+/// The longest split-detection window, in days.
+pub const MAX_SPLIT_WINDOW_DAYS: u64 = 90;
+/// The largest percentage accepted in bands and price rules.
+pub const MAX_PERCENT: u64 = 1000;
+
+/// A group of the tree, e.g. `north` under `schools`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupInfo {
+    pub name: String,
+    pub title: Option<String>,
+    pub parent: Option<usize>,
+    pub span: Span,
+}
+
+/// What checking learned about the policy's declarations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Model {
+    pub name: String,
+    pub currency: String,
+    pub minor_units: u32,
+    /// Groups in declaration order (parents before children).
+    pub groups: Vec<GroupInfo>,
+    pub group_ids: BTreeMap<String, usize>,
+    /// Every role with every action it grants, `extends` flattened.
+    pub roles: BTreeMap<String, BTreeSet<String>>,
+    pub actions: BTreeSet<String>,
+    /// Category alias → category id.
+    pub categories: BTreeMap<String, String>,
+    pub tier: String,
+}
+
+impl Model {
+    /// True when `group` is `ancestor` or lies below it.
+    pub fn is_within(&self, group: usize, ancestor: usize) -> bool {
+        let mut current = Some(group);
+        let mut steps = 0;
+        while let Some(g) = current {
+            if g == ancestor {
+                return true;
+            }
+            steps += 1;
+            if steps > self.groups.len() {
+                return false;
+            }
+            current = self.groups.get(g).and_then(|info| info.parent);
+        }
+        false
+    }
+}
+
+/// Checks a parsed policy: the model, and every problem found (warnings included).
+pub fn check(policy: &Policy) -> (Model, Vec<Report>) {
+    let mut checker = Checker { model: Model::default(), reports: Vec::new(), used_aliases: BTreeSet::new() };
+    checker.run(policy);
+    let Checker { model, mut reports, .. } = checker;
+    reports.sort_by_key(|r| (r.span.start, r.span.end));
+    (model, reports)
+}
+
+/// A field an expression can read, e.g. `order.subtotal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    OrderId,
+    OrderSubtotal,
+    OrderTax,
+    OrderShipping,
+    OrderTotal,
+    OrderCurrency,
+    OrderPaymentMethod,
+    OrderPoNumber,
+    OrderShipTo,
+    OrderGroup,
+    OrderCostCentre,
+    LineId,
+    LineProduct,
+    LineCategory,
+    LineSupplier,
+    LineUnitPrice,
+    LineQuantity,
+    LineAmount,
+    BuyerId,
+    BuyerApprovalLimit,
+}
+
+/// Every readable field and its path, in documentation order.
+pub const FIELDS: &[(&str, Field)] = &[
+    ("order.id", Field::OrderId),
+    ("order.subtotal", Field::OrderSubtotal),
+    ("order.tax", Field::OrderTax),
+    ("order.shipping", Field::OrderShipping),
+    ("order.total", Field::OrderTotal),
+    ("order.currency", Field::OrderCurrency),
+    ("order.payment_method", Field::OrderPaymentMethod),
+    ("order.po_number", Field::OrderPoNumber),
+    ("order.ship_to", Field::OrderShipTo),
+    ("order.group", Field::OrderGroup),
+    ("order.cost_centre", Field::OrderCostCentre),
+    ("line.id", Field::LineId),
+    ("line.product", Field::LineProduct),
+    ("line.category", Field::LineCategory),
+    ("line.supplier", Field::LineSupplier),
+    ("line.unit_price", Field::LineUnitPrice),
+    ("line.quantity", Field::LineQuantity),
+    ("line.amount", Field::LineAmount),
+    ("buyer.id", Field::BuyerId),
+    ("buyer.approval_limit", Field::BuyerApprovalLimit),
+];
+
+impl Field {
+    pub fn lookup(path: &str) -> Option<Field> {
+        FIELDS.iter().find(|(name, _)| *name == path).map(|(_, field)| *field)
+    }
+
+    pub fn is_line(self) -> bool {
+        matches!(
+            self,
+            Field::LineId
+                | Field::LineProduct
+                | Field::LineCategory
+                | Field::LineSupplier
+                | Field::LineUnitPrice
+                | Field::LineQuantity
+                | Field::LineAmount
+        )
+    }
+
+    pub fn ty(self) -> Type {
+        match self {
+            Field::OrderSubtotal
+            | Field::OrderTax
+            | Field::OrderShipping
+            | Field::OrderTotal
+            | Field::LineUnitPrice
+            | Field::LineAmount
+            | Field::BuyerApprovalLimit => Type::Money(None),
+            Field::LineQuantity => Type::Number,
+            Field::OrderGroup => Type::Group,
+            Field::LineCategory => Type::Category,
+            _ => Type::Str,
+        }
+    }
+}
+
+/// The type of an expression. `Money(None)` is an amount in the order's currency, known
+/// only at evaluation time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Type {
+    Money(Option<String>),
+    Number,
+    Percent,
+    Str,
+    Bool,
+    Group,
+    Category,
+    List(Box<Type>),
+    Categories,
+    Groups,
+    /// An expression that already failed to check; accepted everywhere to avoid cascades.
+    Error,
+}
+
+impl Type {
+    /// How the type reads in a message, e.g. "an amount".
+    pub fn describe(&self) -> String {
+        match self {
+            Type::Money(Some(c)) => format!("an amount in `{c}`"),
+            Type::Money(None) => "an amount".into(),
+            Type::Number => "a number".into(),
+            Type::Percent => "a percentage".into(),
+            Type::Str => "a string".into(),
+            Type::Bool => "a condition".into(),
+            Type::Group => "a group".into(),
+            Type::Category => "a category".into(),
+            Type::List(item) => format!("a list of {}", plural(item)),
+            Type::Categories => "a set of categories".into(),
+            Type::Groups => "a set of groups".into(),
+            Type::Error => "an invalid expression".into(),
+        }
+    }
+
+    fn is_money(&self) -> bool {
+        matches!(self, Type::Money(_) | Type::Error)
+    }
+}
+
+fn plural(item: &Type) -> String {
+    match item {
+        Type::Money(_) => "amounts".into(),
+        Type::Number => "numbers".into(),
+        Type::Str => "strings".into(),
+        other => format!("values of {}", other.describe()),
+    }
+}
+
+/// Whether `line.*` fields may be read where an expression stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineScope {
+    Order,
+    Line,
+}
+
+struct Checker {
+    model: Model,
+    reports: Vec<Report>,
+    used_aliases: BTreeSet<String>,
+}
+
+impl Checker {
+    fn report(&mut self, problem: Problem, span: Span) {
+        self.reports.push(Report::new(problem, span));
+    }
+
+    fn run(&mut self, policy: &Policy) {
+        self.header(policy);
+        self.declare(policy);
+        let mut names: BTreeMap<String, Span> = BTreeMap::new();
+        let mut tests: BTreeMap<String, Span> = BTreeMap::new();
+        for declaration in &policy.declarations {
+            if let Some(name) = rule_name(declaration) {
+                self.unique(&mut names, "rule", name);
+            }
+            match declaration {
+                Declaration::Rule(rule) => self.rule(rule),
+                Declaration::Prefer(prefer) => self.prefer(prefer),
+                Declaration::Approval(approval) => self.approval(approval),
+                Declaration::Budget(budget) => self.budget(budget),
+                Declaration::Split(split) => self.split(split),
+                Declaration::Payment(payment) => self.payment(payment),
+                Declaration::ShipTo(ship_to) => {
+                    self.scope(ship_to.scope.as_ref());
+                    self.duplicates(ship_to.allow.iter().map(|s| (s.value.clone(), s.span)));
+                }
+                Declaration::PoNumber(po) => {
+                    self.scope(po.scope.as_ref());
+                }
+                Declaration::Invoice(invoice) => self.invoice(invoice),
+                Declaration::Test(test) => {
+                    let key = Ident { name: test.name.value.clone(), span: test.name.span };
+                    self.unique(&mut tests, "test", &key);
+                }
+                _ => {}
+            }
+        }
+        let budgets: BTreeSet<String> = policy
+            .declarations
+            .iter()
+            .filter_map(|d| match d {
+                Declaration::Budget(b) => Some(b.name.name.clone()),
+                _ => None,
+            })
+            .collect();
+        for declaration in &policy.declarations {
+            if let Declaration::Test(test) = declaration {
+                self.test(test, &budgets);
+            }
+        }
+        self.contradictions(policy);
+        for declaration in &policy.declarations {
+            if let Declaration::Category(category) = declaration {
+                if !self.used_aliases.contains(&category.name.name) {
+                    let problem = Problem::UnusedCategory { name: category.name.name.clone() };
+                    self.report(problem, category.name.span);
+                }
+            }
+        }
+    }
+
+    // ─── header and declarations ───
+
+    fn header(&mut self, policy: &Policy) {
+        let headers: Vec<&Header> = policy
+            .declarations
+            .iter()
+            .filter_map(|d| match d {
+                Declaration::Header(h) => Some(h),
+                _ => None,
+            })
+            .collect();
+        let Some(header) = headers.first() else {
+            self.report(Problem::MissingHeader, Span::new(0, 0));
+            return;
+        };
+        for extra in headers.iter().skip(1) {
+            let report = Report::new(Problem::DuplicateHeader, extra.name.span)
+                .label(header.name.span, "first declared here");
+            self.reports.push(report);
+        }
+        self.model.name = header.name.value.clone();
+        self.model.tier = "standard".into();
+        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+        for setting in &header.settings {
+            if let Some(first) = seen.get(setting.keyword()) {
+                let problem = Problem::DuplicateSetting { setting: setting.keyword().into() };
+                let report = Report::new(problem, setting.span()).label(*first, "first given here");
+                self.reports.push(report);
+                continue;
+            }
+            seen.insert(setting.keyword(), setting.span());
+            match setting {
+                Setting::Currency(code) => {
+                    if let Some(units) = self.currency(code) {
+                        self.model.currency = code.name.clone();
+                        self.model.minor_units = units;
+                    }
+                }
+                Setting::Tier(tier) => self.model.tier = tier.name.clone(),
+                Setting::ApprovalHold(hold) if hold.hours() == 0 => {
+                    self.report(Problem::NonPositiveAmount, hold.span);
+                }
+                _ => {}
+            }
+        }
+        if !seen.contains_key("currency") {
+            self.report(Problem::MissingCurrency, header.name.span);
+        }
+    }
+
+    /// Resolves a currency code to its minor units, reporting unknown codes.
+    fn currency(&mut self, code: &Ident) -> Option<u32> {
+        let units = minor_units(&code.name);
+        if units.is_none() {
+            self.report(Problem::UnknownCurrency { code: code.name.clone() }, code.span);
+        }
+        units
+    }
+
+    fn unique(&mut self, seen: &mut BTreeMap<String, Span>, kind: &'static str, name: &Ident) {
+        if let Some(first) = seen.get(&name.name) {
+            let problem = Problem::DuplicateName { kind, name: name.name.clone() };
+            let report = Report::new(problem, name.span).label(*first, "first declared here");
+            self.reports.push(report);
+        } else {
+            seen.insert(name.name.clone(), name.span);
+        }
+    }
+
+    fn duplicates(&mut self, items: impl Iterator<Item = (String, Span)>) {
+        let mut seen = BTreeSet::new();
+        for (key, span) in items {
+            if !seen.insert(key.clone()) {
+                self.report(Problem::DuplicateKey { key }, span);
+            }
+        }
+    }
+
+    /// Builds the symbol tables: actions, roles, groups and category aliases.
+    fn declare(&mut self, policy: &Policy) {
+        self.model.actions = BUILTIN_ACTIONS.iter().map(|a| (*a).to_owned()).collect();
+        for declaration in &policy.declarations {
+            if let Declaration::Actions(actions) = declaration {
+                for action in &actions.actions {
+                    if !self.model.actions.insert(action.name.clone()) {
+                        let problem =
+                            Problem::DuplicateName { kind: "action", name: action.name.clone() };
+                        self.report(problem, action.span);
+                    }
+                }
+            }
+        }
+        let mut groups: BTreeMap<String, Span> = BTreeMap::new();
+        for declaration in &policy.declarations {
+            if let Declaration::Group(group) = declaration {
+                self.group(group, None, &mut groups);
+            }
+        }
+        let mut aliases: BTreeMap<String, Span> = BTreeMap::new();
+        for declaration in &policy.declarations {
+            if let Declaration::Category(category) = declaration {
+                self.unique(&mut aliases, "category", &category.name);
+                if valid_category_id(&category.id.value) {
+                    self.model
+                        .categories
+                        .entry(category.name.name.clone())
+                        .or_insert_with(|| category.id.value.clone());
+                } else {
+                    let problem = Problem::InvalidCategoryId { id: category.id.value.clone() };
+                    self.report(problem, category.id.span);
+                }
+            }
+        }
+        self.roles(policy);
+    }
+
+    fn group(&mut self, group: &GroupDecl, parent: Option<usize>, seen: &mut BTreeMap<String, Span>) {
+        if seen.contains_key(&group.name.name) {
+            self.unique(seen, "group", &group.name);
+            return;
+        }
+        self.unique(seen, "group", &group.name);
+        let id = self.model.groups.len();
+        self.model.groups.push(GroupInfo {
+            name: group.name.name.clone(),
+            title: group.title.as_ref().map(|t| t.value.clone()),
+            parent,
+            span: group.name.span,
+        });
+        self.model.group_ids.insert(group.name.name.clone(), id);
+        for child in group.children.iter().flatten() {
+            self.group(child, Some(id), seen);
+        }
+    }
+
+    fn roles(&mut self, policy: &Policy) {
+        let builtin: [(&str, Vec<&str>); 3] = [
+            ("admin", BUILTIN_ACTIONS.to_vec()),
+            ("requester", REQUESTER_ACTIONS.to_vec()),
+            ("finance", FINANCE_ACTIONS.to_vec()),
+        ];
+        for (name, actions) in &builtin {
+            let actions = actions.iter().map(|a| (*a).to_owned()).collect();
+            self.model.roles.insert((*name).to_owned(), actions);
+        }
+        let declared: Vec<&RoleDecl> = policy
+            .declarations
+            .iter()
+            .filter_map(|d| match d {
+                Declaration::Role(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        let mut by_name: BTreeMap<&str, &RoleDecl> = BTreeMap::new();
+        for role in &declared {
+            if builtin.iter().any(|(name, _)| *name == role.name.name) {
+                let problem =
+                    Problem::RedeclaredBuiltin { kind: "role", name: role.name.name.clone() };
+                self.report(problem, role.name.span);
+                continue;
+            }
+            self.unique(&mut seen, "role", &role.name);
+            by_name.entry(role.name.name.as_str()).or_insert(role);
+            for action in &role.actions {
+                if !self.model.actions.contains(&action.name) {
+                    let suggestion = closest(&action.name, self.model.actions.iter());
+                    let problem = Problem::UnknownAction { name: action.name.clone(), suggestion };
+                    self.report(problem, action.span);
+                }
+            }
+        }
+        for role in by_name.values() {
+            let mut actions: BTreeSet<String> = role.actions.iter().map(|a| a.name.clone()).collect();
+            let mut visited = vec![role.name.name.as_str()];
+            let mut parent = role.extends.as_ref();
+            while let Some(base) = parent {
+                if visited.contains(&base.name.as_str()) {
+                    let problem =
+                        Problem::RoleCycle { name: role.name.name.clone(), through: base.name.clone() };
+                    self.report(problem, base.span);
+                    break;
+                }
+                visited.push(base.name.as_str());
+                if let Some(decl) = by_name.get(base.name.as_str()) {
+                    actions.extend(decl.actions.iter().map(|a| a.name.clone()));
+                    parent = decl.extends.as_ref();
+                } else if let Some(builtin) = self.model.roles.get(&base.name) {
+                    actions.extend(builtin.iter().cloned());
+                    parent = None;
+                } else {
+                    // Only the role that names the unknown base reports it.
+                    if role.extends.as_ref() == Some(base) {
+                        let suggestion = closest(&base.name, known_roles(&by_name));
+                        let problem = Problem::UnknownRole { name: base.name.clone(), suggestion };
+                        self.report(problem, base.span);
+                    }
+                    parent = None;
+                }
+            }
+            actions.retain(|a| self.model.actions.contains(a));
+            self.model.roles.insert(role.name.name.clone(), actions);
+        }
+    }
+
+    // ─── names ───
+
+    fn group_name(&mut self, name: &Ident) -> Option<usize> {
+        let id = self.model.group_ids.get(&name.name).copied();
+        if id.is_none() {
+            let suggestion = closest(&name.name, self.model.group_ids.keys());
+            self.report(Problem::UnknownGroup { name: name.name.clone(), suggestion }, name.span);
+        }
+        id
+    }
+
+    fn role_name(&mut self, name: &Ident) {
+        if !self.model.roles.contains_key(&name.name) {
+            let suggestion = closest(&name.name, self.model.roles.keys());
+            self.report(Problem::UnknownRole { name: name.name.clone(), suggestion }, name.span);
+        }
+    }
+
+    fn category_ref(&mut self, category: &CategoryRef) {
+        match category {
+            CategoryRef::Id(id) => {
+                if !valid_category_id(&id.value) {
+                    self.report(Problem::InvalidCategoryId { id: id.value.clone() }, id.span);
+                }
+            }
+            CategoryRef::Alias(alias) => {
+                self.used_aliases.insert(alias.name.clone());
+                if !self.model.categories.contains_key(&alias.name) {
+                    let suggestion = closest(&alias.name, self.model.categories.keys());
+                    let problem = Problem::UnknownCategory { name: alias.name.clone(), suggestion };
+                    self.report(problem, alias.span);
+                }
+            }
+        }
+    }
+
+    fn categories(&mut self, categories: &[CategoryRef]) {
+        for category in categories {
+            self.category_ref(category);
+        }
+        self.duplicates(categories.iter().map(|c| (category_key(c), c.span())));
+    }
+
+    /// Checks a scope; returns false when the exceptions remove every target.
+    fn scope(&mut self, scope: Option<&Scope>) -> bool {
+        let Some(scope) = scope else { return true };
+        let mut targets = Vec::new();
+        let mut all = false;
+        for target in &scope.targets {
+            match target {
+                ScopeTarget::All(_) => all = true,
+                ScopeTarget::Group { group, mode } => {
+                    if let Some(id) = self.group_name(group) {
+                        targets.push((id, *mode));
+                    }
+                }
+            }
+        }
+        self.duplicates(scope.targets.iter().map(|t| match t {
+            ScopeTarget::All(span) => ("all".to_owned(), *span),
+            ScopeTarget::Group { group, .. } => (group.name.clone(), group.span),
+        }));
+        let mut excepted = Vec::new();
+        for exception in &scope.exceptions {
+            let Some(id) = self.group_name(exception) else { continue };
+            excepted.push(id);
+            let inside = all
+                || targets.iter().any(|&(target, mode)| {
+                    if mode == ScopeMode::Only {
+                        target == id
+                    } else {
+                        self.model.is_within(id, target)
+                    }
+                });
+            if !inside {
+                let problem = Problem::ExceptionOutsideScope { name: exception.name.clone() };
+                self.report(problem, exception.span);
+            }
+        }
+        self.duplicates(scope.exceptions.iter().map(|e| (e.name.clone(), e.span)));
+        all || targets.is_empty()
+            || targets.iter().any(|&(target, _)| !excepted.iter().any(|&e| self.model.is_within(target, e)))
+    }
+
+    // ─── values ───
+
+    /// Checks an amount written in the policy: known currency, no finer than its minor unit.
+    fn money(&mut self, money: &Money, allow_fractions: bool) {
+        let Some(units) = self.currency(&money.currency) else { return };
+        if !allow_fractions && money.amount.scale() > units {
+            let problem = Problem::TooManyDecimals {
+                amount: money.amount.to_string(),
+                currency: money.currency.name.clone(),
+                allowed: units,
+            };
+            self.report(problem, money.span);
+        }
+    }
+
+    fn percent(&mut self, percent: &Percent) {
+        if percent.value.is_sign_negative() || percent.value > Decimal::from(MAX_PERCENT) {
+            self.report(Problem::PercentOutOfRange { value: percent.value.to_string() }, percent.span);
+        }
+    }
+
+    fn text(&mut self, text: Option<&Text>) {
+        if let Some(text) = text {
+            self.duplicates(text.translations.iter().map(|t| (t.locale.name.clone(), t.locale.span)));
+        }
+    }
+
+    // ─── rules ───
+
+    fn rule(&mut self, rule: &RuleDecl) {
+        let reachable = self.scope(rule.scope.as_ref());
+        if !reachable {
+            self.never(&rule.name, "its exceptions remove every group it names");
+        }
+        match &rule.target {
+            RuleTarget::Lines { categories, condition, .. } => {
+                self.categories(categories);
+                if let Some(condition) = condition {
+                    self.condition(condition, LineScope::Line);
+                    if is_false(condition) {
+                        self.never(&rule.name, "its condition is always false");
+                    }
+                }
+            }
+            RuleTarget::Order { condition, .. } => {
+                self.condition(condition, LineScope::Order);
+                if is_false(condition) {
+                    self.never(&rule.name, "its condition is always false");
+                }
+            }
+        }
+        self.restriction(rule.severity, rule.approve.as_ref(), rule.severity_span);
+        self.text(rule.message.as_ref());
+    }
+
+    fn never(&mut self, name: &Ident, reason: &str) {
+        let problem = Problem::NeverFires { name: name.name.clone(), reason: reason.into() };
+        self.report(problem, name.span);
+    }
+
+    /// `restrict` must say who approves; nothing else may.
+    fn restriction(&mut self, severity: Severity, approve: Option<&Approve>, span: Span) {
+        match (severity, approve) {
+            (Severity::Restrict, None) => self.report(Problem::RestrictWithoutApprovers, span),
+            (Severity::Restrict, Some(approve)) => self.approve(approve),
+            (_, Some(approve)) => {
+                self.report(Problem::ApproversWithoutRestrict, approve.span);
+                self.approve(approve);
+            }
+            (_, None) => {}
+        }
+    }
+
+    fn action(&mut self, action: &Action) {
+        self.restriction(action.severity, action.approve.as_ref(), action.span);
+        self.text(action.message.as_ref());
+    }
+
+    fn approve(&mut self, approve: &Approve) {
+        if let Some(level) = &approve.level {
+            if level.value == 0 {
+                self.report(Problem::LevelNumbering { found: 0, expected: 1 }, level.span);
+            }
+        }
+        self.approver_set(&approve.approvers);
+    }
+
+    fn prefer(&mut self, prefer: &PreferDecl) {
+        self.categories(&prefer.categories);
+        self.scope(prefer.scope.as_ref());
+        if prefer.products.is_empty() && prefer.suppliers.is_empty() {
+            self.report(Problem::EmptyPreferredList, prefer.name.span);
+        }
+        for product in &prefer.products {
+            if let Some(price) = &product.price {
+                self.money(price, true);
+                if !price.amount.is_sign_positive() || price.amount.is_zero() {
+                    self.report(Problem::NonPositiveAmount, price.span);
+                }
+            }
+        }
+        self.duplicates(prefer.products.iter().map(|p| (p.id.value.clone(), p.id.span)));
+        self.duplicates(prefer.suppliers.iter().map(|s| (s.value.clone(), s.span)));
+        self.text(prefer.message.as_ref());
+        self.action(&prefer.otherwise);
+        if let Some(rule) = &prefer.price_rule {
+            self.percent(&rule.percent);
+            match prefer.products.iter().find(|p| p.id.value == rule.reference.value) {
+                None => {
+                    let problem = Problem::UnknownPreferredProduct { id: rule.reference.value.clone() };
+                    self.report(problem, rule.reference.span);
+                }
+                Some(product) if product.price.is_none() => {
+                    let problem =
+                        Problem::PriceReferenceWithoutPrice { id: rule.reference.value.clone() };
+                    self.report(problem, rule.reference.span);
+                }
+                Some(_) => {}
+            }
+            self.action(&rule.action);
+        }
+    }
+
+    fn approval(&mut self, approval: &ApprovalDecl) {
+        if !self.scope(approval.scope.as_ref()) {
+            self.never(&approval.name, "its exceptions remove every group it names");
+        }
+        if let Some(condition) = &approval.condition {
+            self.condition(condition, LineScope::Order);
+            if is_false(condition) {
+                self.never(&approval.name, "its condition is always false");
+            }
+        }
+        for (index, level) in approval.levels.iter().enumerate() {
+            let expected = u64::try_from(index).unwrap_or(u64::MAX).saturating_add(1);
+            if level.number.value != expected {
+                let problem = Problem::LevelNumbering { found: level.number.value, expected };
+                self.report(problem, level.number.span);
+            }
+            if let Some(condition) = &level.condition {
+                self.condition(condition, LineScope::Order);
+            }
+            self.approver_set(&level.approvers);
+            if let Some(fallback) = &level.fallback {
+                self.approver(fallback);
+            }
+            if let Some(escalation) = &level.escalation {
+                if escalation.after.hours() == 0 {
+                    self.report(Problem::NonPositiveAmount, escalation.after.span);
+                }
+                self.approver(&escalation.to);
+            }
+        }
+        if let Some(SelfApproval::Allowed { under: Some(limit), .. }) = &approval.self_approval {
+            self.expect_type(limit, LineScope::Order, &Type::Money(None));
+        }
+    }
+
+    fn approver_set(&mut self, set: &ApproverSet) {
+        for approver in &set.approvers {
+            self.approver(approver);
+        }
+        self.duplicates(set.approvers.iter().filter_map(|a| match a {
+            Approver::User(id) => Some((format!("user \"{}\"", id.value), id.span)),
+            _ => None,
+        }));
+        if let Quorum::Count(count) = &set.quorum {
+            if count.value == 0 {
+                self.report(Problem::QuorumZero, count.span);
+            }
+            let only_users = set.approvers.iter().all(|a| matches!(a, Approver::User(_)));
+            let available = set.approvers.len();
+            if only_users && count.value > u64::try_from(available).unwrap_or(u64::MAX) {
+                self.report(Problem::QuorumTooLarge { count: count.value, available }, count.span);
+            }
+        }
+    }
+
+    fn approver(&mut self, approver: &Approver) {
+        match approver {
+            Approver::User(_) | Approver::Manager(_) => {}
+            Approver::Role { role, group, .. } => {
+                self.role_name(role);
+                if let GroupRef::Named(group) = group {
+                    self.group_name(group);
+                }
+            }
+            Approver::Chain { covers, max, .. } => {
+                self.expect_type(covers, LineScope::Order, &Type::Money(None));
+                if let Some(max) = max {
+                    if max.value == 0 || max.value > MAX_CHAIN_LENGTH {
+                        let problem = Problem::ChainLengthOutOfRange { limit: MAX_CHAIN_LENGTH };
+                        self.report(problem, max.span);
+                    }
+                }
+            }
+        }
+    }
+
+    fn budget(&mut self, budget: &BudgetDecl) {
+        self.group_name(&budget.group);
+        self.money(&budget.amount, false);
+        if !budget.amount.amount.is_sign_positive() || budget.amount.amount.is_zero() {
+            self.report(Problem::NonPositiveAmount, budget.amount.span);
+        }
+        self.categories(&budget.categories);
+        let mut previous: Option<&Percent> = None;
+        for (index, band) in budget.bands.iter().enumerate() {
+            match &band.up_to {
+                Some(percent) => {
+                    self.percent(percent);
+                    if let Some(prev) = previous {
+                        if percent.value <= prev.value {
+                            let problem = Problem::BandsOutOfOrder {
+                                previous: prev.value.to_string(),
+                                current: percent.value.to_string(),
+                            };
+                            self.report(problem, percent.span);
+                        }
+                    }
+                    previous = Some(percent);
+                }
+                None if index + 1 < budget.bands.len() => {
+                    self.report(Problem::UnlimitedBandNotLast, band.span);
+                }
+                None => {}
+            }
+            self.action(&band.action);
+        }
+    }
+
+    fn split(&mut self, split: &SplitDecl) {
+        self.scope(split.scope.as_ref());
+        if split.window.hours() == 0 {
+            self.report(Problem::NonPositiveAmount, split.window.span);
+        } else if split.window.hours() > MAX_SPLIT_WINDOW_DAYS * 24 {
+            let problem =
+                Problem::WindowTooLong { hours: split.window.hours(), limit: MAX_SPLIT_WINDOW_DAYS };
+            self.report(problem, split.window.span);
+        }
+        self.duplicates(split.same.iter().map(|(key, span)| (format!("{key:?}").to_lowercase(), *span)));
+        self.money(&split.threshold, false);
+        if !split.threshold.amount.is_sign_positive() || split.threshold.amount.is_zero() {
+            self.report(Problem::NonPositiveAmount, split.threshold.span);
+        }
+        if let Some(action) = &split.action {
+            self.action(action);
+        }
+    }
+
+    fn payment(&mut self, payment: &PaymentDecl) {
+        self.scope(payment.scope.as_ref());
+        self.duplicates(payment.allow.iter().map(|m| (m.name.clone(), m.span)));
+        if let Some(default) = &payment.default {
+            if !payment.allow.iter().any(|m| m.name == default.name) {
+                self.report(Problem::DefaultNotAllowed { method: default.name.clone() }, default.span);
+            }
+        }
+        self.text(payment.message.as_ref());
+    }
+
+    fn invoice(&mut self, invoice: &InvoiceDecl) {
+        self.scope(invoice.scope.as_ref());
+        self.duplicates(invoice.split_by.iter().map(|(key, span)| (format!("{key:?}"), *span)));
+        if let Cadence::Weeks { weeks, span, .. } = &invoice.cadence {
+            if !(1..=2).contains(weeks) {
+                self.report(Problem::UnsupportedWeeks { weeks: *weeks }, *span);
+            }
+        }
+        let days = invoice.terms.value;
+        let needed = match days {
+            30 => None,
+            45 => Some("plus"),
+            60 => Some("premium"),
+            _ => {
+                self.report(Problem::UnsupportedTerms { days }, invoice.terms.span);
+                None
+            }
+        };
+        if let Some(needed) = needed {
+            let rank = |tier: &str| match tier {
+                "premium" => 2,
+                "plus" => 1,
+                _ => 0,
+            };
+            if rank(&self.model.tier) < rank(needed) {
+                let problem = Problem::TermsNeedTier { days, needed, tier: self.model.tier.clone() };
+                self.report(problem, invoice.terms.span);
+            }
+        }
+    }
+
+    fn test(&mut self, test: &TestDecl, budgets: &BTreeSet<String>) {
+        for user in &test.users {
+            if let Some(limit) = &user.limit {
+                self.money(limit, false);
+            }
+            for (role, group) in &user.roles {
+                self.role_name(role);
+                self.group_name(group);
+            }
+        }
+        self.group_name(&test.buyer.group);
+        for field in &test.order {
+            match field {
+                OrderField::Tax(m) | OrderField::Shipping(m) => self.money(m, false),
+                OrderField::Currency(code) => {
+                    self.currency(code);
+                }
+                _ => {}
+            }
+        }
+        let mut lines: BTreeMap<String, Span> = BTreeMap::new();
+        for line in &test.lines {
+            if lines.insert(line.id.value.clone(), line.id.span).is_some() {
+                self.report(Problem::DuplicateTestLine { line: line.id.value.clone() }, line.id.span);
+            }
+            if !valid_category_id(&line.category.value) {
+                self.report(Problem::InvalidCategoryId { id: line.category.value.clone() }, line.category.span);
+            }
+            self.money(&line.price, true);
+            if let Some(quantity) = &line.quantity {
+                if quantity.value == 0 {
+                    self.report(Problem::ZeroQuantity, quantity.span);
+                }
+            }
+        }
+        for (budget, amount) in &test.spent {
+            if !budgets.contains(&budget.name) {
+                let suggestion = closest(&budget.name, budgets.iter());
+                let problem = Problem::UnknownBudget { name: budget.name.clone(), suggestion };
+                self.report(problem, budget.span);
+            }
+            self.money(amount, false);
+        }
+        for expectation in &test.expectations {
+            match expectation {
+                Expectation::Line { line, .. } if !lines.contains_key(&line.value) => {
+                    self.report(Problem::UnknownTestLine { line: line.value.clone() }, line.span);
+                }
+                Expectation::Total(total) => self.money(total, false),
+                _ => {}
+            }
+        }
+    }
+
+    /// Warns when a `prefer` names a category that an unconditional `block` rule blocks for
+    /// the same groups: the preferred products could never be bought.
+    fn contradictions(&mut self, policy: &Policy) {
+        let blocks: Vec<&RuleDecl> = policy
+            .declarations
+            .iter()
+            .filter_map(|d| match d {
+                Declaration::Rule(r) if r.severity == Severity::Block => Some(r),
+                _ => None,
+            })
+            .collect();
+        for declaration in &policy.declarations {
+            let Declaration::Prefer(prefer) = declaration else { continue };
+            for block in &blocks {
+                let RuleTarget::Lines { categories, condition: None, .. } = &block.target else {
+                    continue;
+                };
+                let covered = prefer.categories.iter().any(|preferred| {
+                    categories.iter().any(|blocked| {
+                        let (p, b) = (self.resolve_category(preferred), self.resolve_category(blocked));
+                        matches!((p, b), (Some(p), Some(b)) if category_covers(&b, &p))
+                    })
+                });
+                if covered && scopes_equal(prefer.scope.as_ref(), block.scope.as_ref()) {
+                    let problem = Problem::Contradiction {
+                        first: block.name.name.clone(),
+                        second: prefer.name.name.clone(),
+                        reason: "the preferred products lie in a category the first rule blocks".into(),
+                    };
+                    let report = Report::new(problem, prefer.name.span)
+                        .label(block.name.span, "blocked here");
+                    self.reports.push(report);
+                }
+            }
+        }
+    }
+
+    fn resolve_category(&self, category: &CategoryRef) -> Option<String> {
+        match category {
+            CategoryRef::Id(id) => Some(id.value.clone()),
+            CategoryRef::Alias(alias) => self.model.categories.get(&alias.name).cloned(),
+        }
+    }
+
+    // ─── expressions ───
+
+    fn condition(&mut self, expr: &Expr, scope: LineScope) {
+        self.expect_type(expr, scope, &Type::Bool);
+    }
+
+    fn expect_type(&mut self, expr: &Expr, scope: LineScope, expected: &Type) {
+        let found = self.expr(expr, scope);
+        let fits = match (expected, &found) {
+            (_, Type::Error) => true,
+            (Type::Money(_), Type::Money(_)) => true,
+            (expected, found) => expected == found,
+        };
+        if !fits {
+            let problem =
+                Problem::TypeMismatch { expected: expected.describe(), found: found.describe() };
+            self.report(problem, expr.span);
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr, scope: LineScope) -> Type {
+        match &expr.kind {
+            ExprKind::Money(money) => {
+                self.money(money, true);
+                Type::Money(Some(money.currency.name.clone()))
+            }
+            ExprKind::Percent(_) => Type::Percent,
+            ExprKind::Number(_) => Type::Number,
+            ExprKind::Str(_) => Type::Str,
+            ExprKind::Bool(_) => Type::Bool,
+            ExprKind::List(items) => {
+                let mut item_type: Option<Type> = None;
+                for item in items {
+                    let ty = self.expr(item, scope);
+                    match &item_type {
+                        None => item_type = Some(ty),
+                        Some(first) if !same_kind(first, &ty) => {
+                            let problem = Problem::TypeMismatch {
+                                expected: first.describe(),
+                                found: ty.describe(),
+                            };
+                            self.report(problem, item.span);
+                        }
+                        Some(_) => {}
+                    }
+                }
+                Type::List(Box::new(item_type.unwrap_or(Type::Str)))
+            }
+            ExprKind::Path(segments) => {
+                let path = segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".");
+                match Field::lookup(&path) {
+                    Some(field) if field.is_line() && scope == LineScope::Order => {
+                        self.report(Problem::LineOutsideLines { path }, expr.span);
+                        Type::Error
+                    }
+                    Some(field) => field.ty(),
+                    None => {
+                        let suggestion = closest(&path, FIELDS.iter().map(|(name, _)| *name));
+                        self.report(Problem::UnknownField { path, suggestion }, expr.span);
+                        Type::Error
+                    }
+                }
+            }
+            ExprKind::Categories(categories) => {
+                self.categories(categories);
+                Type::Categories
+            }
+            ExprKind::Groups(groups) => {
+                for group in groups {
+                    self.group_name(group);
+                }
+                Type::Groups
+            }
+            ExprKind::Aggregate { function, categories, condition } => {
+                self.categories(categories);
+                if let Some(condition) = condition {
+                    self.condition(condition, LineScope::Line);
+                }
+                match function {
+                    AggregateFn::Sum => Type::Money(None),
+                    AggregateFn::Count => Type::Number,
+                    AggregateFn::Any | AggregateFn::All => Type::Bool,
+                }
+            }
+            ExprKind::Unary(op, operand) => {
+                let ty = self.expr(operand, scope);
+                match (op, &ty) {
+                    (_, Type::Error) => Type::Error,
+                    (UnaryOp::Not, Type::Bool) => Type::Bool,
+                    (UnaryOp::Neg, Type::Money(_) | Type::Number | Type::Percent) => ty,
+                    (UnaryOp::Not, _) => self.mismatch(&Type::Bool, &ty, operand.span),
+                    (UnaryOp::Neg, _) => self.mismatch(&Type::Number, &ty, operand.span),
+                }
+            }
+            ExprKind::Binary(op, left, right) => self.binary(*op, left, right, scope, expr.span),
+        }
+    }
+
+    fn mismatch(&mut self, expected: &Type, found: &Type, span: Span) -> Type {
+        let problem = Problem::TypeMismatch { expected: expected.describe(), found: found.describe() };
+        self.report(problem, span);
+        Type::Error
+    }
+
+    fn binary(&mut self, op: BinaryOp, left: &Expr, right: &Expr, scope: LineScope, span: Span) -> Type {
+        let l = self.expr(left, scope);
+        let r = self.expr(right, scope);
+        if l == Type::Error || r == Type::Error {
+            return match op {
+                BinaryOp::Or
+                | BinaryOp::And
+                | BinaryOp::Compare(_)
+                | BinaryOp::In
+                | BinaryOp::StartsWith
+                | BinaryOp::EndsWith => Type::Bool,
+                _ => Type::Error,
+            };
+        }
+        match op {
+            BinaryOp::Or | BinaryOp::And => {
+                if l != Type::Bool {
+                    self.mismatch(&Type::Bool, &l, left.span);
+                }
+                if r != Type::Bool {
+                    self.mismatch(&Type::Bool, &r, right.span);
+                }
+                Type::Bool
+            }
+            BinaryOp::Compare(cmp) => {
+                let ordered = !matches!(cmp, CompareOp::Eq | CompareOp::Ne);
+                self.currencies(&l, &r, span);
+                let comparable = match (&l, &r) {
+                    (Type::Money(_), Type::Money(_)) => true,
+                    (Type::Number, Type::Number) | (Type::Percent, Type::Percent) => true,
+                    (Type::Str | Type::Category, Type::Str | Type::Category)
+                    | (Type::Bool, Type::Bool) => !ordered,
+                    _ => false,
+                };
+                if !comparable {
+                    let problem = Problem::IncomparableTypes { left: l.describe(), right: r.describe() };
+                    self.report(problem, span);
+                }
+                Type::Bool
+            }
+            BinaryOp::In => {
+                let fits = match (&l, &r) {
+                    (Type::Category, Type::Categories) | (Type::Group, Type::Groups) => true,
+                    (Type::Str | Type::Category, Type::List(item)) => **item == Type::Str,
+                    (Type::Number, Type::List(item)) => **item == Type::Number,
+                    (Type::Money(_), Type::List(item)) => item.is_money(),
+                    _ => false,
+                };
+                if !fits {
+                    self.invalid(op, &l, &r, span);
+                }
+                Type::Bool
+            }
+            BinaryOp::StartsWith | BinaryOp::EndsWith => {
+                let text = |t: &Type| matches!(t, Type::Str | Type::Category);
+                if !(text(&l) && text(&r)) {
+                    self.invalid(op, &l, &r, span);
+                }
+                Type::Bool
+            }
+            BinaryOp::Add | BinaryOp::Sub => match (&l, &r) {
+                (Type::Money(_), Type::Money(_)) => {
+                    self.currencies(&l, &r, span);
+                    money_of(&l, &r)
+                }
+                (Type::Number, Type::Number) => Type::Number,
+                (Type::Percent, Type::Percent) => Type::Percent,
+                _ => self.invalid(op, &l, &r, span),
+            },
+            BinaryOp::Mul => match (&l, &r) {
+                (Type::Money(_), Type::Number) => l,
+                (Type::Number, Type::Money(_)) => r,
+                (Type::Number, Type::Number) => Type::Number,
+                _ => self.invalid(op, &l, &r, span),
+            },
+            BinaryOp::Of => match (&l, &r) {
+                (Type::Percent, Type::Money(_) | Type::Number) => r,
+                _ => self.invalid(op, &l, &r, span),
+            },
+        }
+    }
+
+    fn invalid(&mut self, op: BinaryOp, l: &Type, r: &Type, span: Span) -> Type {
+        let problem = Problem::InvalidOperands {
+            op: op.symbol().into(),
+            left: l.describe(),
+            right: r.describe(),
+        };
+        self.report(problem, span);
+        Type::Error
+    }
+
+    /// Two amounts whose currencies are both fixed in the policy must agree.
+    fn currencies(&mut self, l: &Type, r: &Type, span: Span) {
+        if let (Type::Money(Some(a)), Type::Money(Some(b))) = (l, r) {
+            if a != b {
+                self.report(Problem::CurrencyMismatch { left: a.clone(), right: b.clone() }, span);
+            }
+        }
+    }
+}
+
+fn money_of(l: &Type, r: &Type) -> Type {
+    match (l, r) {
+        (Type::Money(Some(c)), _) | (_, Type::Money(Some(c))) => Type::Money(Some(c.clone())),
+        _ => Type::Money(None),
+    }
+}
+
+fn same_kind(a: &Type, b: &Type) -> bool {
+    matches!((a, b), (Type::Money(_), Type::Money(_)) | (Type::Error, _) | (_, Type::Error)) || a == b
+}
+
+/// The name a declaration is known by in traces, if it has one.
+pub fn rule_name(declaration: &Declaration) -> Option<&Ident> {
+    match declaration {
+        Declaration::Rule(d) => Some(&d.name),
+        Declaration::Prefer(d) => Some(&d.name),
+        Declaration::Approval(d) => Some(&d.name),
+        Declaration::Budget(d) => Some(&d.name),
+        Declaration::Split(d) => Some(&d.name),
+        Declaration::Payment(d) => Some(&d.name),
+        Declaration::ShipTo(d) => Some(&d.name),
+        Declaration::PoNumber(d) => Some(&d.name),
+        Declaration::Invoice(d) => Some(&d.name),
+        _ => None,
+    }
+}
+
+fn known_roles<'a>(declared: &'a BTreeMap<&str, &RoleDecl>) -> impl Iterator<Item = &'a str> {
+    ["admin", "requester", "finance"].into_iter().chain(declared.keys().copied())
+}
+
+fn category_key(category: &CategoryRef) -> String {
+    match category {
+        CategoryRef::Id(id) => id.value.clone(),
+        CategoryRef::Alias(alias) => alias.name.clone(),
+    }
+}
+
+fn is_false(expr: &Expr) -> bool {
+    matches!(expr.kind, ExprKind::Bool(false))
+}
+
+fn scopes_equal(a: Option<&Scope>, b: Option<&Scope>) -> bool {
+    let key = |s: Option<&Scope>| {
+        s.map(|s| {
+            let targets: BTreeSet<String> = s
+                .targets
+                .iter()
+                .map(|t| match t {
+                    ScopeTarget::All(_) => "*".to_owned(),
+                    ScopeTarget::Group { group, mode } => {
+                        format!("{}{}", group.name, if *mode == ScopeMode::Only { "!" } else { "" })
+                    }
+                })
+                .collect();
+            let exceptions: BTreeSet<String> = s.exceptions.iter().map(|e| e.name.clone()).collect();
+            (targets, exceptions)
+        })
+    };
+    key(a) == key(b)
+}
+
+/// The ISO 4217 minor units of a currency code, e.g. 2 for `CAD`, 0 for `JPY`.
+pub fn minor_units(code: &str) -> Option<u32> {
+    iso_currency::Currency::from_code(code).and_then(|c| c.exponent()).map(u32::from)
+}
+
+/// True for a category path (`office/paper/copier`) or an 8-digit UNSPSC code.
+pub fn valid_category_id(id: &str) -> bool {
+    if id.len() == 8 && id.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    !id.is_empty()
+        && id.split('/').all(|segment| {
+            segment.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        })
+}
+
+/// The prefix a category covers: a path covers itself and `path/…`; a UNSPSC code covers
+/// every code sharing its digits before trailing `00` pairs (`44121600` covers `441216xx`).
+pub fn category_covers(rule: &str, line: &str) -> bool {
+    if is_unspsc(rule) {
+        if !is_unspsc(line) {
+            return false;
+        }
+        let mut prefix = rule;
+        while prefix.len() > 2 && prefix.ends_with("00") {
+            prefix = prefix.get(..prefix.len() - 2).unwrap_or(prefix);
+        }
+        return line.starts_with(prefix);
+    }
+    line == rule || (line.starts_with(rule) && line.as_bytes().get(rule.len()) == Some(&b'/'))
+}
+
+fn is_unspsc(id: &str) -> bool {
+    id.len() == 8 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The known name closest to `name`, if close enough to be a likely typo.
+fn closest<'a, I, S>(name: &str, candidates: I) -> Option<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str> + 'a,
+{
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c.as_ref()), c.as_ref().to_owned()))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(0);
+            let left = row.get(j).copied().unwrap_or(0);
+            let value = (previous + usize::from(ca != *cb)).min(above + 1).min(left + 1);
+            previous = above;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = value;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unspsc_codes_cover_their_class() {
+        assert!(category_covers("44121600", "44121601"));
+        assert!(category_covers("44120000", "44121601"));
+        assert!(!category_covers("44121600", "44121700"));
+        assert!(category_covers("44121601", "44121601"));
+        assert!(!category_covers("44121601", "44121602"));
+    }
+
+    #[test]
+    fn paths_cover_their_subtree_only() {
+        assert!(category_covers("office/paper", "office/paper/copier"));
+        assert!(category_covers("office/paper", "office/paper"));
+        assert!(!category_covers("office/paper", "office/papers"));
+        assert!(!category_covers("office/paper", "44121600"));
+    }
+
+    #[test]
+    fn category_ids_are_validated() {
+        assert!(valid_category_id("office/paper/copier"));
+        assert!(valid_category_id("44121600"));
+        assert!(!valid_category_id("Office Paper"));
+        assert!(!valid_category_id("office//paper"));
+        assert!(!valid_category_id(""));
+    }
+
+    #[test]
+    fn suggestions_find_typos() {
+        assert_eq!(closest("nort", ["north", "south"]), Some("north".to_owned()));
+        assert_eq!(closest("xyz", ["north", "south"]), None);
+    }
+}
