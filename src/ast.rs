@@ -109,6 +109,7 @@ pub struct Policy {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(clippy::large_enum_variant, reason = "declarations are built once per compile; boxing buys nothing")]
 pub enum Declaration {
     Header(Header),
     Actions(ActionsDecl),
