@@ -109,7 +109,10 @@ pub struct Policy {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[expect(clippy::large_enum_variant, reason = "declarations are built once per compile; boxing buys nothing")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "declarations are built once per compile; boxing buys nothing"
+)]
 pub enum Declaration {
     Header(Header),
     Actions(ActionsDecl),
@@ -263,7 +266,10 @@ pub struct Scope {
 pub enum ScopeTarget {
     /// `all`: every group.
     All(Span),
-    Group { group: Ident, mode: ScopeMode },
+    Group {
+        group: Ident,
+        mode: ScopeMode,
+    },
 }
 
 /// How far a scope reaches below its group.
@@ -313,7 +319,11 @@ pub struct RuleDecl {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleTarget {
     /// `lines in category "a" where line.quantity > 10`
-    Lines { categories: Vec<CategoryRef>, condition: Option<Expr>, span: Span },
+    Lines {
+        categories: Vec<CategoryRef>,
+        condition: Option<Expr>,
+        span: Span,
+    },
     /// `order when order.payment_method == personal_card`
     Order { condition: Expr, span: Span },
 }
@@ -424,11 +434,19 @@ pub enum Approver {
     /// `user "cfo@maple.example"`
     User(Str),
     /// `role finance in district` or `role manager in order.group`
-    Role { role: Ident, group: GroupRef, span: Span },
+    Role {
+        role: Ident,
+        group: GroupRef,
+        span: Span,
+    },
     /// `manager`: the buyer's manager.
     Manager(Span),
     /// `management chain until limit covers order.total max 6`
-    Chain { covers: Expr, max: Option<Int>, span: Span },
+    Chain {
+        covers: Expr,
+        max: Option<Int>,
+        span: Span,
+    },
 }
 
 impl Approver {
@@ -588,7 +606,11 @@ pub enum Cadence {
     PerOrder(Span),
     Monthly(Span),
     /// `every week` (weeks = 1) or `every 2 weeks from 2026-01-05`.
-    Weeks { weeks: u64, anchor: Option<Date>, span: Span },
+    Weeks {
+        weeks: u64,
+        anchor: Option<Date>,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -691,7 +713,11 @@ pub enum VerdictWord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expectation {
     Outcome(OutcomeWord, Span),
-    Line { line: Str, verdict: VerdictWord, span: Span },
+    Line {
+        line: Str,
+        verdict: VerdictWord,
+        span: Span,
+    },
     Levels(Int),
     Approver(Str),
     Total(Money),

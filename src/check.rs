@@ -31,8 +31,12 @@ pub const BUILTIN_ACTIONS: &[&str] = &[
 ];
 
 const REQUESTER_ACTIONS: &[&str] = &["place_orders", "add_payment_methods", "approve_orders"];
-const FINANCE_ACTIONS: &[&str] =
-    &["view_invoices", "view_credit_notes", "view_order_history", "view_reports"];
+const FINANCE_ACTIONS: &[&str] = &[
+    "view_invoices",
+    "view_credit_notes",
+    "view_order_history",
+    "view_reports",
+];
 
 /// The longest management chain a policy may ask to walk.
 pub const MAX_CHAIN_LENGTH: u64 = 32;
@@ -88,9 +92,15 @@ impl Model {
 
 /// Checks a parsed policy: the model, and every problem found (warnings included).
 pub fn check(policy: &Policy) -> (Model, Vec<Report>) {
-    let mut checker = Checker { model: Model::default(), reports: Vec::new(), used_aliases: BTreeSet::new() };
+    let mut checker = Checker {
+        model: Model::default(),
+        reports: Vec::new(),
+        used_aliases: BTreeSet::new(),
+    };
     checker.run(policy);
-    let Checker { model, mut reports, .. } = checker;
+    let Checker {
+        model, mut reports, ..
+    } = checker;
     reports.sort_by_key(|r| (r.span.start, r.span.end));
     (model, reports)
 }
@@ -146,7 +156,10 @@ pub const FIELDS: &[(&str, Field)] = &[
 
 impl Field {
     pub fn lookup(path: &str) -> Option<Field> {
-        FIELDS.iter().find(|(name, _)| *name == path).map(|(_, field)| *field)
+        FIELDS
+            .iter()
+            .find(|(name, _)| *name == path)
+            .map(|(_, field)| *field)
     }
 
     pub fn is_line(self) -> bool {
@@ -273,7 +286,10 @@ impl Checker {
                 }
                 Declaration::Invoice(invoice) => self.invoice(invoice),
                 Declaration::Test(test) => {
-                    let key = Ident { name: test.name.value.clone(), span: test.name.span };
+                    let key = Ident {
+                        name: test.name.value.clone(),
+                        span: test.name.span,
+                    };
                     self.unique(&mut tests, "test", &key);
                 }
                 _ => {}
@@ -296,7 +312,9 @@ impl Checker {
         for declaration in &policy.declarations {
             if let Declaration::Category(category) = declaration {
                 if !self.used_aliases.contains(&category.name.name) {
-                    let problem = Problem::UnusedCategory { name: category.name.name.clone() };
+                    let problem = Problem::UnusedCategory {
+                        name: category.name.name.clone(),
+                    };
                     self.report(problem, category.name.span);
                 }
             }
@@ -328,7 +346,9 @@ impl Checker {
         let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         for setting in &header.settings {
             if let Some(first) = seen.get(setting.keyword()) {
-                let problem = Problem::DuplicateSetting { setting: setting.keyword().into() };
+                let problem = Problem::DuplicateSetting {
+                    setting: setting.keyword().into(),
+                };
                 let report = Report::new(problem, setting.span()).label(*first, "first given here");
                 self.reports.push(report);
                 continue;
@@ -357,14 +377,22 @@ impl Checker {
     fn currency(&mut self, code: &Ident) -> Option<u32> {
         let units = minor_units(&code.name);
         if units.is_none() {
-            self.report(Problem::UnknownCurrency { code: code.name.clone() }, code.span);
+            self.report(
+                Problem::UnknownCurrency {
+                    code: code.name.clone(),
+                },
+                code.span,
+            );
         }
         units
     }
 
     fn unique(&mut self, seen: &mut BTreeMap<String, Span>, kind: &'static str, name: &Ident) {
         if let Some(first) = seen.get(&name.name) {
-            let problem = Problem::DuplicateName { kind, name: name.name.clone() };
+            let problem = Problem::DuplicateName {
+                kind,
+                name: name.name.clone(),
+            };
             let report = Report::new(problem, name.span).label(*first, "first declared here");
             self.reports.push(report);
         } else {
@@ -388,8 +416,10 @@ impl Checker {
             if let Declaration::Actions(actions) = declaration {
                 for action in &actions.actions {
                     if !self.model.actions.insert(action.name.clone()) {
-                        let problem =
-                            Problem::DuplicateName { kind: "action", name: action.name.clone() };
+                        let problem = Problem::DuplicateName {
+                            kind: "action",
+                            name: action.name.clone(),
+                        };
                         self.report(problem, action.span);
                     }
                 }
@@ -411,7 +441,9 @@ impl Checker {
                         .entry(category.name.name.clone())
                         .or_insert_with(|| category.id.value.clone());
                 } else {
-                    let problem = Problem::InvalidCategoryId { id: category.id.value.clone() };
+                    let problem = Problem::InvalidCategoryId {
+                        id: category.id.value.clone(),
+                    };
                     self.report(problem, category.id.span);
                 }
             }
@@ -419,7 +451,12 @@ impl Checker {
         self.roles(policy);
     }
 
-    fn group(&mut self, group: &GroupDecl, parent: Option<usize>, seen: &mut BTreeMap<String, Span>) {
+    fn group(
+        &mut self,
+        group: &GroupDecl,
+        parent: Option<usize>,
+        seen: &mut BTreeMap<String, Span>,
+    ) {
         if seen.contains_key(&group.name.name) {
             self.unique(seen, "group", &group.name);
             return;
@@ -460,8 +497,10 @@ impl Checker {
         let mut by_name: BTreeMap<&str, &RoleDecl> = BTreeMap::new();
         for role in &declared {
             if builtin.iter().any(|(name, _)| *name == role.name.name) {
-                let problem =
-                    Problem::RedeclaredBuiltin { kind: "role", name: role.name.name.clone() };
+                let problem = Problem::RedeclaredBuiltin {
+                    kind: "role",
+                    name: role.name.name.clone(),
+                };
                 self.report(problem, role.name.span);
                 continue;
             }
@@ -470,19 +509,25 @@ impl Checker {
             for action in &role.actions {
                 if !self.model.actions.contains(&action.name) {
                     let suggestion = closest(&action.name, self.model.actions.iter());
-                    let problem = Problem::UnknownAction { name: action.name.clone(), suggestion };
+                    let problem = Problem::UnknownAction {
+                        name: action.name.clone(),
+                        suggestion,
+                    };
                     self.report(problem, action.span);
                 }
             }
         }
         for role in by_name.values() {
-            let mut actions: BTreeSet<String> = role.actions.iter().map(|a| a.name.clone()).collect();
+            let mut actions: BTreeSet<String> =
+                role.actions.iter().map(|a| a.name.clone()).collect();
             let mut visited = vec![role.name.name.as_str()];
             let mut parent = role.extends.as_ref();
             while let Some(base) = parent {
                 if visited.contains(&base.name.as_str()) {
-                    let problem =
-                        Problem::RoleCycle { name: role.name.name.clone(), through: base.name.clone() };
+                    let problem = Problem::RoleCycle {
+                        name: role.name.name.clone(),
+                        through: base.name.clone(),
+                    };
                     self.report(problem, base.span);
                     break;
                 }
@@ -497,7 +542,10 @@ impl Checker {
                     // Only the role that names the unknown base reports it.
                     if role.extends.as_ref() == Some(base) {
                         let suggestion = closest(&base.name, known_roles(&by_name));
-                        let problem = Problem::UnknownRole { name: base.name.clone(), suggestion };
+                        let problem = Problem::UnknownRole {
+                            name: base.name.clone(),
+                            suggestion,
+                        };
                         self.report(problem, base.span);
                     }
                     parent = None;
@@ -514,7 +562,13 @@ impl Checker {
         let id = self.model.group_ids.get(&name.name).copied();
         if id.is_none() {
             let suggestion = closest(&name.name, self.model.group_ids.keys());
-            self.report(Problem::UnknownGroup { name: name.name.clone(), suggestion }, name.span);
+            self.report(
+                Problem::UnknownGroup {
+                    name: name.name.clone(),
+                    suggestion,
+                },
+                name.span,
+            );
         }
         id
     }
@@ -522,7 +576,13 @@ impl Checker {
     fn role_name(&mut self, name: &Ident) {
         if !self.model.roles.contains_key(&name.name) {
             let suggestion = closest(&name.name, self.model.roles.keys());
-            self.report(Problem::UnknownRole { name: name.name.clone(), suggestion }, name.span);
+            self.report(
+                Problem::UnknownRole {
+                    name: name.name.clone(),
+                    suggestion,
+                },
+                name.span,
+            );
         }
     }
 
@@ -530,14 +590,22 @@ impl Checker {
         match category {
             CategoryRef::Id(id) => {
                 if !valid_category_id(&id.value) {
-                    self.report(Problem::InvalidCategoryId { id: id.value.clone() }, id.span);
+                    self.report(
+                        Problem::InvalidCategoryId {
+                            id: id.value.clone(),
+                        },
+                        id.span,
+                    );
                 }
             }
             CategoryRef::Alias(alias) => {
                 self.used_aliases.insert(alias.name.clone());
                 if !self.model.categories.contains_key(&alias.name) {
                     let suggestion = closest(&alias.name, self.model.categories.keys());
-                    let problem = Problem::UnknownCategory { name: alias.name.clone(), suggestion };
+                    let problem = Problem::UnknownCategory {
+                        name: alias.name.clone(),
+                        suggestion,
+                    };
                     self.report(problem, alias.span);
                 }
             }
@@ -572,7 +640,9 @@ impl Checker {
         }));
         let mut excepted = Vec::new();
         for exception in &scope.exceptions {
-            let Some(id) = self.group_name(exception) else { continue };
+            let Some(id) = self.group_name(exception) else {
+                continue;
+            };
             excepted.push(id);
             let inside = all
                 || targets.iter().any(|&(target, mode)| {
@@ -583,20 +653,26 @@ impl Checker {
                     }
                 });
             if !inside {
-                let problem = Problem::ExceptionOutsideScope { name: exception.name.clone() };
+                let problem = Problem::ExceptionOutsideScope {
+                    name: exception.name.clone(),
+                };
                 self.report(problem, exception.span);
             }
         }
         self.duplicates(scope.exceptions.iter().map(|e| (e.name.clone(), e.span)));
         all || targets.is_empty()
-            || targets.iter().any(|&(target, _)| !excepted.iter().any(|&e| self.model.is_within(target, e)))
+            || targets
+                .iter()
+                .any(|&(target, _)| !excepted.iter().any(|&e| self.model.is_within(target, e)))
     }
 
     // ─── values ───
 
     /// Checks an amount written in the policy: known currency, no finer than its minor unit.
     fn money(&mut self, money: &Money, allow_fractions: bool) {
-        let Some(units) = self.currency(&money.currency) else { return };
+        let Some(units) = self.currency(&money.currency) else {
+            return;
+        };
         if !allow_fractions && money.amount.scale() > units {
             let problem = Problem::TooManyDecimals {
                 amount: money.amount.to_string(),
@@ -609,13 +685,22 @@ impl Checker {
 
     fn percent(&mut self, percent: &Percent) {
         if percent.value.is_sign_negative() || percent.value > Decimal::from(MAX_PERCENT) {
-            self.report(Problem::PercentOutOfRange { value: percent.value.to_string() }, percent.span);
+            self.report(
+                Problem::PercentOutOfRange {
+                    value: percent.value.to_string(),
+                },
+                percent.span,
+            );
         }
     }
 
     fn text(&mut self, text: Option<&Text>) {
         if let Some(text) = text {
-            self.duplicates(text.translations.iter().map(|t| (t.locale.name.clone(), t.locale.span)));
+            self.duplicates(
+                text.translations
+                    .iter()
+                    .map(|t| (t.locale.name.clone(), t.locale.span)),
+            );
         }
     }
 
@@ -627,7 +712,11 @@ impl Checker {
             self.never(&rule.name, "its exceptions remove every group it names");
         }
         match &rule.target {
-            RuleTarget::Lines { categories, condition, .. } => {
+            RuleTarget::Lines {
+                categories,
+                condition,
+                ..
+            } => {
                 self.categories(categories);
                 if let Some(condition) = condition {
                     self.condition(condition, LineScope::Line);
@@ -648,7 +737,10 @@ impl Checker {
     }
 
     fn never(&mut self, name: &Ident, reason: &str) {
-        let problem = Problem::NeverFires { name: name.name.clone(), reason: reason.into() };
+        let problem = Problem::NeverFires {
+            name: name.name.clone(),
+            reason: reason.into(),
+        };
         self.report(problem, name.span);
     }
 
@@ -673,7 +765,13 @@ impl Checker {
     fn approve(&mut self, approve: &Approve) {
         if let Some(level) = &approve.level {
             if level.value == 0 {
-                self.report(Problem::LevelNumbering { found: 0, expected: 1 }, level.span);
+                self.report(
+                    Problem::LevelNumbering {
+                        found: 0,
+                        expected: 1,
+                    },
+                    level.span,
+                );
             }
         }
         self.approver_set(&approve.approvers);
@@ -693,20 +791,32 @@ impl Checker {
                 }
             }
         }
-        self.duplicates(prefer.products.iter().map(|p| (p.id.value.clone(), p.id.span)));
+        self.duplicates(
+            prefer
+                .products
+                .iter()
+                .map(|p| (p.id.value.clone(), p.id.span)),
+        );
         self.duplicates(prefer.suppliers.iter().map(|s| (s.value.clone(), s.span)));
         self.text(prefer.message.as_ref());
         self.action(&prefer.otherwise);
         if let Some(rule) = &prefer.price_rule {
             self.percent(&rule.percent);
-            match prefer.products.iter().find(|p| p.id.value == rule.reference.value) {
+            match prefer
+                .products
+                .iter()
+                .find(|p| p.id.value == rule.reference.value)
+            {
                 None => {
-                    let problem = Problem::UnknownPreferredProduct { id: rule.reference.value.clone() };
+                    let problem = Problem::UnknownPreferredProduct {
+                        id: rule.reference.value.clone(),
+                    };
                     self.report(problem, rule.reference.span);
                 }
                 Some(product) if product.price.is_none() => {
-                    let problem =
-                        Problem::PriceReferenceWithoutPrice { id: rule.reference.value.clone() };
+                    let problem = Problem::PriceReferenceWithoutPrice {
+                        id: rule.reference.value.clone(),
+                    };
                     self.report(problem, rule.reference.span);
                 }
                 Some(_) => {}
@@ -728,7 +838,10 @@ impl Checker {
         for (index, level) in approval.levels.iter().enumerate() {
             let expected = u64::try_from(index).unwrap_or(u64::MAX).saturating_add(1);
             if level.number.value != expected {
-                let problem = Problem::LevelNumbering { found: level.number.value, expected };
+                let problem = Problem::LevelNumbering {
+                    found: level.number.value,
+                    expected,
+                };
                 self.report(problem, level.number.span);
             }
             if let Some(condition) = &level.condition {
@@ -745,7 +858,10 @@ impl Checker {
                 self.approver(&escalation.to);
             }
         }
-        if let Some(SelfApproval::Allowed { under: Some(limit), .. }) = &approval.self_approval {
+        if let Some(SelfApproval::Allowed {
+            under: Some(limit), ..
+        }) = &approval.self_approval
+        {
             self.expect_type(limit, LineScope::Order, &Type::Money(None));
         }
     }
@@ -765,7 +881,13 @@ impl Checker {
             let only_users = set.approvers.iter().all(|a| matches!(a, Approver::User(_)));
             let available = set.approvers.len();
             if only_users && count.value > u64::try_from(available).unwrap_or(u64::MAX) {
-                self.report(Problem::QuorumTooLarge { count: count.value, available }, count.span);
+                self.report(
+                    Problem::QuorumTooLarge {
+                        count: count.value,
+                        available,
+                    },
+                    count.span,
+                );
             }
         }
     }
@@ -783,7 +905,9 @@ impl Checker {
                 self.expect_type(covers, LineScope::Order, &Type::Money(None));
                 if let Some(max) = max {
                     if max.value == 0 || max.value > MAX_CHAIN_LENGTH {
-                        let problem = Problem::ChainLengthOutOfRange { limit: MAX_CHAIN_LENGTH };
+                        let problem = Problem::ChainLengthOutOfRange {
+                            limit: MAX_CHAIN_LENGTH,
+                        };
                         self.report(problem, max.span);
                     }
                 }
@@ -828,11 +952,18 @@ impl Checker {
         if split.window.hours() == 0 {
             self.report(Problem::NonPositiveAmount, split.window.span);
         } else if split.window.hours() > MAX_SPLIT_WINDOW_DAYS * 24 {
-            let problem =
-                Problem::WindowTooLong { hours: split.window.hours(), limit: MAX_SPLIT_WINDOW_DAYS };
+            let problem = Problem::WindowTooLong {
+                hours: split.window.hours(),
+                limit: MAX_SPLIT_WINDOW_DAYS,
+            };
             self.report(problem, split.window.span);
         }
-        self.duplicates(split.same.iter().map(|(key, span)| (format!("{key:?}").to_lowercase(), *span)));
+        self.duplicates(
+            split
+                .same
+                .iter()
+                .map(|(key, span)| (format!("{key:?}").to_lowercase(), *span)),
+        );
         self.money(&split.threshold, false);
         if !split.threshold.amount.is_sign_positive() || split.threshold.amount.is_zero() {
             self.report(Problem::NonPositiveAmount, split.threshold.span);
@@ -847,7 +978,12 @@ impl Checker {
         self.duplicates(payment.allow.iter().map(|m| (m.name.clone(), m.span)));
         if let Some(default) = &payment.default {
             if !payment.allow.iter().any(|m| m.name == default.name) {
-                self.report(Problem::DefaultNotAllowed { method: default.name.clone() }, default.span);
+                self.report(
+                    Problem::DefaultNotAllowed {
+                        method: default.name.clone(),
+                    },
+                    default.span,
+                );
             }
         }
         self.text(payment.message.as_ref());
@@ -855,7 +991,12 @@ impl Checker {
 
     fn invoice(&mut self, invoice: &InvoiceDecl) {
         self.scope(invoice.scope.as_ref());
-        self.duplicates(invoice.split_by.iter().map(|(key, span)| (format!("{key:?}"), *span)));
+        self.duplicates(
+            invoice
+                .split_by
+                .iter()
+                .map(|(key, span)| (format!("{key:?}"), *span)),
+        );
         if let Cadence::Weeks { weeks, span, .. } = &invoice.cadence {
             if !(1..=2).contains(weeks) {
                 self.report(Problem::UnsupportedWeeks { weeks: *weeks }, *span);
@@ -878,7 +1019,11 @@ impl Checker {
                 _ => 0,
             };
             if rank(&self.model.tier) < rank(needed) {
-                let problem = Problem::TermsNeedTier { days, needed, tier: self.model.tier.clone() };
+                let problem = Problem::TermsNeedTier {
+                    days,
+                    needed,
+                    tier: self.model.tier.clone(),
+                };
                 self.report(problem, invoice.terms.span);
             }
         }
@@ -907,10 +1052,20 @@ impl Checker {
         let mut lines: BTreeMap<String, Span> = BTreeMap::new();
         for line in &test.lines {
             if lines.insert(line.id.value.clone(), line.id.span).is_some() {
-                self.report(Problem::DuplicateTestLine { line: line.id.value.clone() }, line.id.span);
+                self.report(
+                    Problem::DuplicateTestLine {
+                        line: line.id.value.clone(),
+                    },
+                    line.id.span,
+                );
             }
             if !valid_category_id(&line.category.value) {
-                self.report(Problem::InvalidCategoryId { id: line.category.value.clone() }, line.category.span);
+                self.report(
+                    Problem::InvalidCategoryId {
+                        id: line.category.value.clone(),
+                    },
+                    line.category.span,
+                );
             }
             self.money(&line.price, true);
             if let Some(quantity) = &line.quantity {
@@ -922,7 +1077,10 @@ impl Checker {
         for (budget, amount) in &test.spent {
             if !budgets.contains(&budget.name) {
                 let suggestion = closest(&budget.name, budgets.iter());
-                let problem = Problem::UnknownBudget { name: budget.name.clone(), suggestion };
+                let problem = Problem::UnknownBudget {
+                    name: budget.name.clone(),
+                    suggestion,
+                };
                 self.report(problem, budget.span);
             }
             self.money(amount, false);
@@ -930,7 +1088,12 @@ impl Checker {
         for expectation in &test.expectations {
             match expectation {
                 Expectation::Line { line, .. } if !lines.contains_key(&line.value) => {
-                    self.report(Problem::UnknownTestLine { line: line.value.clone() }, line.span);
+                    self.report(
+                        Problem::UnknownTestLine {
+                            line: line.value.clone(),
+                        },
+                        line.span,
+                    );
                 }
                 Expectation::Total(total) => self.money(total, false),
                 _ => {}
@@ -950,14 +1113,24 @@ impl Checker {
             })
             .collect();
         for declaration in &policy.declarations {
-            let Declaration::Prefer(prefer) = declaration else { continue };
+            let Declaration::Prefer(prefer) = declaration else {
+                continue;
+            };
             for block in &blocks {
-                let RuleTarget::Lines { categories, condition: None, .. } = &block.target else {
+                let RuleTarget::Lines {
+                    categories,
+                    condition: None,
+                    ..
+                } = &block.target
+                else {
                     continue;
                 };
                 let covered = prefer.categories.iter().any(|preferred| {
                     categories.iter().any(|blocked| {
-                        let (p, b) = (self.resolve_category(preferred), self.resolve_category(blocked));
+                        let (p, b) = (
+                            self.resolve_category(preferred),
+                            self.resolve_category(blocked),
+                        );
                         matches!((p, b), (Some(p), Some(b)) if category_covers(&b, &p))
                     })
                 });
@@ -965,7 +1138,8 @@ impl Checker {
                     let problem = Problem::Contradiction {
                         first: block.name.name.clone(),
                         second: prefer.name.name.clone(),
-                        reason: "the preferred products lie in a category the first rule blocks".into(),
+                        reason: "the preferred products lie in a category the first rule blocks"
+                            .into(),
                     };
                     let report = Report::new(problem, prefer.name.span)
                         .label(block.name.span, "blocked here");
@@ -996,8 +1170,10 @@ impl Checker {
             (expected, found) => expected == found,
         };
         if !fits {
-            let problem =
-                Problem::TypeMismatch { expected: expected.describe(), found: found.describe() };
+            let problem = Problem::TypeMismatch {
+                expected: expected.describe(),
+                found: found.describe(),
+            };
             self.report(problem, expr.span);
         }
     }
@@ -1031,7 +1207,11 @@ impl Checker {
                 Type::List(Box::new(item_type.unwrap_or(Type::Str)))
             }
             ExprKind::Path(segments) => {
-                let path = segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".");
+                let path = segments
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
                 match Field::lookup(&path) {
                     Some(field) if field.is_line() && scope == LineScope::Order => {
                         self.report(Problem::LineOutsideLines { path }, expr.span);
@@ -1055,7 +1235,11 @@ impl Checker {
                 }
                 Type::Groups
             }
-            ExprKind::Aggregate { function, categories, condition } => {
+            ExprKind::Aggregate {
+                function,
+                categories,
+                condition,
+            } => {
                 self.categories(categories);
                 if let Some(condition) = condition {
                     self.condition(condition, LineScope::Line);
@@ -1081,12 +1265,22 @@ impl Checker {
     }
 
     fn mismatch(&mut self, expected: &Type, found: &Type, span: Span) -> Type {
-        let problem = Problem::TypeMismatch { expected: expected.describe(), found: found.describe() };
+        let problem = Problem::TypeMismatch {
+            expected: expected.describe(),
+            found: found.describe(),
+        };
         self.report(problem, span);
         Type::Error
     }
 
-    fn binary(&mut self, op: BinaryOp, left: &Expr, right: &Expr, scope: LineScope, span: Span) -> Type {
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        left: &Expr,
+        right: &Expr,
+        scope: LineScope,
+        span: Span,
+    ) -> Type {
         let l = self.expr(left, scope);
         let r = self.expr(right, scope);
         if l == Type::Error || r == Type::Error {
@@ -1121,7 +1315,10 @@ impl Checker {
                     _ => false,
                 };
                 if !comparable {
-                    let problem = Problem::IncomparableTypes { left: l.describe(), right: r.describe() };
+                    let problem = Problem::IncomparableTypes {
+                        left: l.describe(),
+                        right: r.describe(),
+                    };
                     self.report(problem, span);
                 }
                 Type::Bool
@@ -1182,7 +1379,13 @@ impl Checker {
     fn currencies(&mut self, l: &Type, r: &Type, span: Span) {
         if let (Type::Money(Some(a)), Type::Money(Some(b))) = (l, r) {
             if a != b {
-                self.report(Problem::CurrencyMismatch { left: a.clone(), right: b.clone() }, span);
+                self.report(
+                    Problem::CurrencyMismatch {
+                        left: a.clone(),
+                        right: b.clone(),
+                    },
+                    span,
+                );
             }
         }
     }
@@ -1196,7 +1399,10 @@ fn money_of(l: &Type, r: &Type) -> Type {
 }
 
 fn same_kind(a: &Type, b: &Type) -> bool {
-    matches!((a, b), (Type::Money(_), Type::Money(_)) | (Type::Error, _) | (_, Type::Error)) || a == b
+    matches!(
+        (a, b),
+        (Type::Money(_), Type::Money(_)) | (Type::Error, _) | (_, Type::Error)
+    ) || a == b
 }
 
 /// The name a declaration is known by in traces, if it has one.
@@ -1216,7 +1422,9 @@ pub fn rule_name(declaration: &Declaration) -> Option<&Ident> {
 }
 
 fn known_roles<'a>(declared: &'a BTreeMap<&str, &RoleDecl>) -> impl Iterator<Item = &'a str> {
-    ["admin", "requester", "finance"].into_iter().chain(declared.keys().copied())
+    ["admin", "requester", "finance"]
+        .into_iter()
+        .chain(declared.keys().copied())
 }
 
 fn category_key(category: &CategoryRef) -> String {
@@ -1239,11 +1447,16 @@ fn scopes_equal(a: Option<&Scope>, b: Option<&Scope>) -> bool {
                 .map(|t| match t {
                     ScopeTarget::All(_) => "*".to_owned(),
                     ScopeTarget::Group { group, mode } => {
-                        format!("{}{}", group.name, if *mode == ScopeMode::Only { "!" } else { "" })
+                        format!(
+                            "{}{}",
+                            group.name,
+                            if *mode == ScopeMode::Only { "!" } else { "" }
+                        )
                     }
                 })
                 .collect();
-            let exceptions: BTreeSet<String> = s.exceptions.iter().map(|e| e.name.clone()).collect();
+            let exceptions: BTreeSet<String> =
+                s.exceptions.iter().map(|e| e.name.clone()).collect();
             (targets, exceptions)
         })
     };
@@ -1252,7 +1465,9 @@ fn scopes_equal(a: Option<&Scope>, b: Option<&Scope>) -> bool {
 
 /// The ISO 4217 minor units of a currency code, e.g. 2 for `CAD`, 0 for `JPY`.
 pub fn minor_units(code: &str) -> Option<u32> {
-    iso_currency::Currency::from_code(code).and_then(|c| c.exponent()).map(u32::from)
+    iso_currency::Currency::from_code(code)
+        .and_then(|c| c.exponent())
+        .map(u32::from)
 }
 
 /// True for a category path (`office/paper/copier`) or an 8-digit UNSPSC code.
@@ -1262,7 +1477,10 @@ pub fn valid_category_id(id: &str) -> bool {
     }
     !id.is_empty()
         && id.split('/').all(|segment| {
-            segment.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            segment
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
                 && segment
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
@@ -1315,7 +1533,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         for (j, cb) in b.iter().enumerate() {
             let above = row.get(j + 1).copied().unwrap_or(0);
             let left = row.get(j).copied().unwrap_or(0);
-            let value = (previous + usize::from(ca != *cb)).min(above + 1).min(left + 1);
+            let value = (previous + usize::from(ca != *cb))
+                .min(above + 1)
+                .min(left + 1);
             previous = above;
             if let Some(cell) = row.get_mut(j + 1) {
                 *cell = value;
@@ -1357,7 +1577,10 @@ mod tests {
 
     #[test]
     fn suggestions_find_typos() {
-        assert_eq!(closest("nort", ["north", "south"]), Some("north".to_owned()));
+        assert_eq!(
+            closest("nort", ["north", "south"]),
+            Some("north".to_owned())
+        );
         assert_eq!(closest("xyz", ["north", "south"]), None);
     }
 }

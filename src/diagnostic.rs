@@ -4,7 +4,7 @@
 //! CLI, editor markers in the playground) is a separate layer. Byte spans are turned into
 //! 1-based line and column once, at the end, by [`LineIndex`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A byte range in the policy source, e.g. `Span { start: 4, end: 9 }`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize)]
@@ -20,7 +20,10 @@ impl Span {
 
     /// The smallest span covering both, e.g. `a.to(b)`.
     pub fn to(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -33,7 +36,8 @@ pub enum Severity {
 }
 
 /// A located span: byte offsets plus 1-based line and column (columns count characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SourceSpan {
     pub start: usize,
@@ -84,13 +88,19 @@ impl<'a> LineIndex<'a> {
     pub fn new(source: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { source, line_starts }
+        LineIndex {
+            source,
+            line_starts,
+        }
     }
 
     /// The line and column (both 1-based) of a byte offset, clamped to the source.
     pub fn locate(&self, offset: usize) -> (u32, u32) {
         let offset = offset.min(self.source.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset).max(1);
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .max(1);
         let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
         let column = self
             .source
@@ -103,7 +113,14 @@ impl<'a> LineIndex<'a> {
     pub fn span(&self, span: Span) -> SourceSpan {
         let (line, column) = self.locate(span.start);
         let (end_line, end_column) = self.locate(span.end);
-        SourceSpan { start: span.start, end: span.end, line, column, end_line, end_column }
+        SourceSpan {
+            start: span.start,
+            end: span.end,
+            line,
+            column,
+            end_line,
+            end_column,
+        }
     }
 }
 

@@ -4,13 +4,27 @@
 //! spanned) → [`check`] (names, types, every error at once) → evaluation. This crate is
 //! the pure core: no I/O, no clock, no platform bindings.
 
+pub mod approvals;
 pub mod ast;
+pub mod authorize;
 pub mod check;
+pub mod compile;
+pub mod contract;
 pub mod diagnostic;
+pub mod engine;
+pub mod errors;
+pub mod eval;
+pub mod expr;
+pub mod fmt;
+pub mod invoicing;
+pub mod money;
+pub mod people;
 pub mod problem;
 pub mod syntax;
+pub mod testing;
 
 pub use diagnostic::{Diagnostic, Label, LineIndex, Severity, SourceSpan, Span};
+pub use engine::Engine;
 
 /// What checking a policy found: every diagnostic, in source order.
 #[derive(Debug, Clone)]
@@ -34,7 +48,9 @@ pub fn check_bytes(source: &[u8]) -> CheckOutput {
             let at = error.valid_up_to();
             let span = Span::new(at, at + error.error_len().unwrap_or(1));
             let report = problem::Report::new(problem::Problem::InvalidUtf8, span);
-            CheckOutput { diagnostics: vec![report.locate(&LineIndex::new(&prefix))] }
+            CheckOutput {
+                diagnostics: vec![report.locate(&LineIndex::new(&prefix))],
+            }
         }
     }
 }
@@ -46,10 +62,21 @@ pub fn check(source: &str) -> CheckOutput {
         Ok(policy) => check::check(&policy).1,
     };
     let index = LineIndex::new(source);
-    CheckOutput { diagnostics: reports.into_iter().map(|r| r.locate(&index)).collect() }
+    CheckOutput {
+        diagnostics: reports.into_iter().map(|r| r.locate(&index)).collect(),
+    }
 }
 
 /// Formats policy source in the one canonical layout, or returns why it cannot.
 pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
-    Ok(source.to_owned())
+    match syntax::parse(source) {
+        Ok(policy) => Ok(fmt::print(&policy, source)),
+        Err(reports) => {
+            let index = LineIndex::new(source);
+            Err(reports
+                .into_iter()
+                .map(|report| report.locate(&index))
+                .collect())
+        }
+    }
 }

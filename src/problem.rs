@@ -49,19 +49,37 @@ pub enum Problem {
 
     // ─── P02xx: names ───
     #[error("unknown group `{name}`")]
-    UnknownGroup { name: String, suggestion: Option<String> },
+    UnknownGroup {
+        name: String,
+        suggestion: Option<String>,
+    },
     #[error("unknown role `{name}`")]
-    UnknownRole { name: String, suggestion: Option<String> },
+    UnknownRole {
+        name: String,
+        suggestion: Option<String>,
+    },
     #[error("unknown action `{name}`")]
-    UnknownAction { name: String, suggestion: Option<String> },
+    UnknownAction {
+        name: String,
+        suggestion: Option<String>,
+    },
     #[error("unknown category alias `{name}`")]
-    UnknownCategory { name: String, suggestion: Option<String> },
+    UnknownCategory {
+        name: String,
+        suggestion: Option<String>,
+    },
     #[error("unknown budget `{name}`")]
-    UnknownBudget { name: String, suggestion: Option<String> },
+    UnknownBudget {
+        name: String,
+        suggestion: Option<String>,
+    },
     #[error("`{id}` is not a valid category id")]
     InvalidCategoryId { id: String },
     #[error("unknown field `{path}`")]
-    UnknownField { path: String, suggestion: Option<String> },
+    UnknownField {
+        path: String,
+        suggestion: Option<String>,
+    },
     #[error("role `{name}` extends itself through `{through}`")]
     RoleCycle { name: String, through: String },
     #[error("unknown currency `{code}`")]
@@ -77,7 +95,11 @@ pub enum Problem {
     #[error("amounts in `{left}` and `{right}` cannot be compared without a conversion")]
     CurrencyMismatch { left: String, right: String },
     #[error("operator `{op}` does not apply to {left} and {right}")]
-    InvalidOperands { op: String, left: String, right: String },
+    InvalidOperands {
+        op: String,
+        left: String,
+        right: String,
+    },
     #[error("`{path}` is only available inside a line rule or `lines where`")]
     LineOutsideLines { path: String },
     #[error("order amount `{path}` is not known before the order is totalled")]
@@ -85,7 +107,11 @@ pub enum Problem {
 
     // ─── P04xx: values ───
     #[error("terms net {days} need account tier `{needed}`, the policy's tier is `{tier}`")]
-    TermsNeedTier { days: u64, needed: &'static str, tier: String },
+    TermsNeedTier {
+        days: u64,
+        needed: &'static str,
+        tier: String,
+    },
     #[error("terms net {days} are not offered")]
     UnsupportedTerms { days: u64 },
     #[error("quorum of {count} is more than the {available} approvers listed")]
@@ -101,7 +127,11 @@ pub enum Problem {
     #[error("percentage `{value}%` is out of range")]
     PercentOutOfRange { value: String },
     #[error("amount `{amount}` has more decimals than `{currency}` allows ({allowed})")]
-    TooManyDecimals { amount: String, currency: String, allowed: u32 },
+    TooManyDecimals {
+        amount: String,
+        currency: String,
+        allowed: u32,
+    },
     #[error("amount must be positive")]
     NonPositiveAmount,
     #[error("budget bands must widen: `{current}%` is not above `{previous}%`")]
@@ -135,7 +165,11 @@ pub enum Problem {
     #[error("rule `{name}` can never apply: {reason}")]
     NeverFires { name: String, reason: String },
     #[error("rules `{first}` and `{second}` contradict each other: {reason}")]
-    Contradiction { first: String, second: String, reason: String },
+    Contradiction {
+        first: String,
+        second: String,
+        reason: String,
+    },
     #[error("category alias `{name}` is never used")]
     UnusedCategory { name: String },
     #[error("group `{name}` is excepted but lies outside the rule's scope")]
@@ -275,7 +309,11 @@ pub struct Report {
 
 impl Report {
     pub fn new(problem: Problem, span: Span) -> Self {
-        Report { problem, span, labels: Vec::new() }
+        Report {
+            problem,
+            span,
+            labels: Vec::new(),
+        }
     }
 
     /// Adds a secondary label, e.g. `.label(first.span, "first declared here")`.
@@ -294,7 +332,10 @@ impl Report {
             labels: self
                 .labels
                 .into_iter()
-                .map(|(span, message)| Label { span: index.span(span), message })
+                .map(|(span, message)| Label {
+                    span: index.span(span),
+                    message,
+                })
                 .collect(),
         }
     }

@@ -34,19 +34,27 @@ struct ProcuraParser;
 pub fn parse(source: &str) -> Result<Policy, Vec<Report>> {
     if source.len() > MAX_SOURCE_BYTES {
         let span = Span::new(MAX_SOURCE_BYTES, source.len());
-        let problem = Problem::SourceTooLarge { size: source.len(), limit: MAX_SOURCE_BYTES };
+        let problem = Problem::SourceTooLarge {
+            size: source.len(),
+            limit: MAX_SOURCE_BYTES,
+        };
         return Err(vec![Report::new(problem, span)]);
     }
     let scan = scan(source);
     if let Some(span) = scan.too_deep {
-        return Err(vec![Report::new(Problem::NestingTooDeep { limit: MAX_NESTING }, span)]);
+        return Err(vec![Report::new(
+            Problem::NestingTooDeep { limit: MAX_NESTING },
+            span,
+        )]);
     }
     pest::set_call_limit(NonZeroUsize::new(PARSER_CALL_LIMIT));
     let mut pairs = match ProcuraParser::parse(Rule::policy_file, source) {
         Ok(pairs) => pairs,
         Err(error) => return Err(vec![syntax_report(source, &error)]),
     };
-    let mut lowerer = Lowerer { reports: Vec::new() };
+    let mut lowerer = Lowerer {
+        reports: Vec::new(),
+    };
     let mut declarations = Vec::new();
     if let Some(file) = pairs.next() {
         for pair in file.into_inner() {
@@ -59,7 +67,10 @@ pub fn parse(source: &str) -> Result<Policy, Vec<Report>> {
         }
     }
     if lowerer.reports.is_empty() {
-        Ok(Policy { declarations, comments: scan.comments })
+        Ok(Policy {
+            declarations,
+            comments: scan.comments,
+        })
     } else {
         Err(lowerer.reports)
     }
@@ -97,14 +108,20 @@ fn scan(source: &str) -> Scan {
                     .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
                     .map_or(bytes.len(), |n| i + n);
                 let text = source.get(i..end).unwrap_or_default().trim_end().to_owned();
-                comments.push(Comment { text, span: Span::new(i, end) });
+                comments.push(Comment {
+                    text,
+                    span: Span::new(i, end),
+                });
                 i = end;
                 continue;
             }
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Scan { comments, too_deep: Some(Span::new(i, i + 1)) };
+                    return Scan {
+                        comments,
+                        too_deep: Some(Span::new(i, i + 1)),
+                    };
                 }
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
@@ -112,7 +129,10 @@ fn scan(source: &str) -> Scan {
         }
         i += 1;
     }
-    Scan { comments, too_deep: None }
+    Scan {
+        comments,
+        too_deep: None,
+    }
 }
 
 // ─── pest errors → reports ───────────────────────────────────────────────────────────
@@ -149,11 +169,16 @@ fn syntax_report(source: &str, error: &pest::error::Error<Rule>) -> Report {
 /// The word or symbol at a byte offset, for "unexpected `…`".
 fn token_at(source: &str, start: usize) -> &str {
     let rest = source.get(start..).unwrap_or_default();
-    let Some(first) = rest.chars().next() else { return "" };
+    let Some(first) = rest.chars().next() else {
+        return "";
+    };
     let len = if first.is_alphanumeric() || first == '_' {
-        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(rest.len())
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len())
     } else if first == '"' {
-        rest.get(1..).and_then(|r| r.find(['"', '\n'])).map_or(rest.len(), |n| n + 2)
+        rest.get(1..)
+            .and_then(|r| r.find(['"', '\n']))
+            .map_or(rest.len(), |n| n + 2)
     } else {
         first.len_utf8()
     };
@@ -315,7 +340,10 @@ fn take_all<'i>(children: &mut Children<'i>, rule: Rule) -> Vec<Pair<'i, Rule>> 
 }
 
 fn ident(pair: &Pair<'_, Rule>) -> Ident {
-    Ident { name: pair.as_str().to_owned(), span: span_of(pair) }
+    Ident {
+        name: pair.as_str().to_owned(),
+        span: span_of(pair),
+    }
 }
 
 fn pratt() -> &'static PrattParser<Rule> {
@@ -359,7 +387,12 @@ impl Lowerer {
     fn next<'i>(&mut self, children: &mut Children<'i>, parent: Span) -> Lowered<Pair<'i, Rule>> {
         match children.next() {
             Some(pair) => Ok(pair),
-            None => self.fail(Problem::Internal { what: "unexpected end of node".into() }, parent),
+            None => self.fail(
+                Problem::Internal {
+                    what: "unexpected end of node".into(),
+                },
+                parent,
+            ),
         }
     }
 
@@ -381,7 +414,12 @@ impl Lowerer {
             Rule::po_decl => self.po(pair).map(Declaration::PoNumber),
             Rule::invoice_decl => self.invoice(pair).map(Declaration::Invoice),
             Rule::test_decl => self.test(pair).map(Declaration::Test),
-            other => self.fail(Problem::Internal { what: format!("unexpected {other:?}") }, span),
+            other => self.fail(
+                Problem::Internal {
+                    what: format!("unexpected {other:?}"),
+                },
+                span,
+            ),
         };
         result.ok()
     }
@@ -420,8 +458,16 @@ impl Lowerer {
                 Some(c) => value.push(c),
                 None => {
                     let start = span.start + 1 + at;
-                    let escape = inner.get(at..).unwrap_or_default().chars().take(10).collect();
-                    return self.fail(Problem::InvalidEscape { escape }, Span::new(start, start + 2));
+                    let escape = inner
+                        .get(at..)
+                        .unwrap_or_default()
+                        .chars()
+                        .take(10)
+                        .collect();
+                    return self.fail(
+                        Problem::InvalidEscape { escape },
+                        Span::new(start, start + 2),
+                    );
                 }
             }
         }
@@ -437,7 +483,9 @@ impl Lowerer {
         match Decimal::from_str_exact(&text) {
             Ok(value) => Ok(value),
             Err(_) => self.fail(
-                Problem::NumberOutOfRange { text: pair.as_str().to_owned() },
+                Problem::NumberOutOfRange {
+                    text: pair.as_str().to_owned(),
+                },
                 span_of(pair),
             ),
         }
@@ -445,9 +493,14 @@ impl Lowerer {
 
     fn integer(&mut self, pair: &Pair<'_, Rule>) -> Lowered<Int> {
         match pair.as_str().parse::<u64>() {
-            Ok(value) => Ok(Int { value, span: span_of(pair) }),
+            Ok(value) => Ok(Int {
+                value,
+                span: span_of(pair),
+            }),
             Err(_) => self.fail(
-                Problem::NumberOutOfRange { text: pair.as_str().to_owned() },
+                Problem::NumberOutOfRange {
+                    text: pair.as_str().to_owned(),
+                },
                 span_of(pair),
             ),
         }
@@ -459,14 +512,21 @@ impl Lowerer {
         let amount = self.next(&mut children, span)?;
         let amount = self.decimal(&amount)?;
         let currency = ident(&self.next(&mut children, span)?);
-        Ok(Money { amount, currency, span })
+        Ok(Money {
+            amount,
+            currency,
+            span,
+        })
     }
 
     fn percent(&mut self, pair: Pair<'_, Rule>) -> Lowered<Percent> {
         let span = span_of(&pair);
         let mut children = pair.into_inner().peekable();
         let value = self.next(&mut children, span)?;
-        Ok(Percent { value: self.decimal(&value)?, span })
+        Ok(Percent {
+            value: self.decimal(&value)?,
+            span,
+        })
     }
 
     fn duration(&mut self, pair: Pair<'_, Rule>) -> Lowered<Duration> {
@@ -491,11 +551,21 @@ impl Lowerer {
         {
             if let (Ok(month), Ok(day)) = (u8::try_from(month), u8::try_from(day)) {
                 if (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month) {
-                    return Ok(Date { year, month, day, span });
+                    return Ok(Date {
+                        year,
+                        month,
+                        day,
+                        span,
+                    });
                 }
             }
         }
-        self.fail(Problem::InvalidDate { text: text.to_owned() }, span)
+        self.fail(
+            Problem::InvalidDate {
+                text: text.to_owned(),
+            },
+            span,
+        )
     }
 
     fn text(&mut self, pair: Pair<'_, Rule>) -> Lowered<Text> {
@@ -512,7 +582,11 @@ impl Lowerer {
             let text = self.string(&text)?;
             translations.push(Translation { locale, text });
         }
-        Ok(Text { default, translations, span })
+        Ok(Text {
+            default,
+            translations,
+            span,
+        })
     }
 
     /// `message "…"`: the text inside.
@@ -524,11 +598,15 @@ impl Lowerer {
     }
 
     fn optional_message(&mut self, children: &mut Children<'_>) -> Lowered<Option<Text>> {
-        take(children, Rule::message).map(|m| self.message(m)).transpose()
+        take(children, Rule::message)
+            .map(|m| self.message(m))
+            .transpose()
     }
 
     fn optional_title(&mut self, children: &mut Children<'_>) -> Lowered<Option<Str>> {
-        take(children, Rule::string).map(|s| self.string(&s)).transpose()
+        take(children, Rule::string)
+            .map(|s| self.string(&s))
+            .transpose()
     }
 
     fn categories(&mut self, pair: Pair<'_, Rule>) -> Lowered<Vec<CategoryRef>> {
@@ -571,16 +649,25 @@ impl Lowerer {
                         Some(true) => ScopeMode::Only,
                         Some(false) => ScopeMode::AndSubgroups,
                     };
-                    targets.push(ScopeTarget::Group { group: ident(&first), mode });
+                    targets.push(ScopeTarget::Group {
+                        group: ident(&first),
+                        mode,
+                    });
                 }
                 _ => exceptions = child.into_inner().next().map(idents).unwrap_or_default(),
             }
         }
-        Ok(Scope { targets, exceptions, span })
+        Ok(Scope {
+            targets,
+            exceptions,
+            span,
+        })
     }
 
     fn optional_scope(&mut self, children: &mut Children<'_>) -> Lowered<Option<Scope>> {
-        take(children, Rule::scope).map(|s| self.scope(s)).transpose()
+        take(children, Rule::scope)
+            .map(|s| self.scope(s))
+            .transpose()
     }
 
     fn severity(pair: &Pair<'_, Rule>) -> Severity {
@@ -595,9 +682,18 @@ impl Lowerer {
         let span = span_of(&pair);
         let mut children = pair.into_inner().peekable();
         let severity = Self::severity(&self.next(&mut children, span)?);
-        let approve = take(&mut children, Rule::approve).map(|a| self.approve(a)).transpose()?;
-        let message = take(&mut children, Rule::text).map(|t| self.text(t)).transpose()?;
-        Ok(Action { severity, approve, message, span })
+        let approve = take(&mut children, Rule::approve)
+            .map(|a| self.approve(a))
+            .transpose()?;
+        let message = take(&mut children, Rule::text)
+            .map(|t| self.text(t))
+            .transpose()?;
+        Ok(Action {
+            severity,
+            approve,
+            message,
+            span,
+        })
     }
 
     fn compare_op(pair: &Pair<'_, Rule>) -> CompareOp {
@@ -634,7 +730,11 @@ impl Lowerer {
                 _ => Setting::ReapproveOn(ident(&value)),
             });
         }
-        Ok(Header { name, settings, span })
+        Ok(Header {
+            name,
+            settings,
+            span,
+        })
     }
 
     fn actions(&mut self, pair: Pair<'_, Rule>) -> Lowered<ActionsDecl> {
@@ -648,8 +748,15 @@ impl Lowerer {
         let mut children = pair.into_inner().peekable();
         let name = ident(&self.next(&mut children, span)?);
         let extends = take(&mut children, Rule::ident).map(|p| ident(&p));
-        let actions = take(&mut children, Rule::ident_list).map(idents).unwrap_or_default();
-        Ok(RoleDecl { name, extends, actions, span })
+        let actions = take(&mut children, Rule::ident_list)
+            .map(idents)
+            .unwrap_or_default();
+        Ok(RoleDecl {
+            name,
+            extends,
+            actions,
+            span,
+        })
     }
 
     fn group(&mut self, pair: Pair<'_, Rule>) -> Lowered<GroupDecl> {
@@ -664,7 +771,12 @@ impl Lowerer {
             subgroups.push(self.group(child)?);
         }
         let children = braces.then_some(subgroups);
-        Ok(GroupDecl { name, title, children, span })
+        Ok(GroupDecl {
+            name,
+            title,
+            children,
+            span,
+        })
     }
 
     fn category(&mut self, pair: Pair<'_, Rule>) -> Lowered<CategoryDecl> {
@@ -674,7 +786,12 @@ impl Lowerer {
         let id = self.next(&mut children, span)?;
         let id = self.string(&id)?;
         let title = self.optional_title(&mut children)?;
-        Ok(CategoryDecl { name, id, title, span })
+        Ok(CategoryDecl {
+            name,
+            id,
+            title,
+            span,
+        })
     }
 
     fn rule(&mut self, pair: Pair<'_, Rule>) -> Lowered<RuleDecl> {
@@ -693,15 +810,25 @@ impl Lowerer {
         let mut target_parts = target_pair.into_inner().peekable();
         let target = if is_lines {
             let categories = self.optional_categories(&mut target_parts)?;
-            let condition =
-                take(&mut target_parts, Rule::expr).map(|e| self.expr(e)).transpose()?;
-            RuleTarget::Lines { categories, condition, span: target_span }
+            let condition = take(&mut target_parts, Rule::expr)
+                .map(|e| self.expr(e))
+                .transpose()?;
+            RuleTarget::Lines {
+                categories,
+                condition,
+                span: target_span,
+            }
         } else {
             let condition = self.next(&mut target_parts, target_span)?;
-            RuleTarget::Order { condition: self.expr(condition)?, span: target_span }
+            RuleTarget::Order {
+                condition: self.expr(condition)?,
+                span: target_span,
+            }
         };
         let scope = self.optional_scope(&mut children)?;
-        let approve = take(&mut children, Rule::approve).map(|a| self.approve(a)).transpose()?;
+        let approve = take(&mut children, Rule::approve)
+            .map(|a| self.approve(a))
+            .transpose()?;
         let message = self.optional_message(&mut children)?;
         Ok(RuleDecl {
             name,
@@ -730,8 +857,14 @@ impl Lowerer {
                 let mut parts = product.into_inner().peekable();
                 let id = self.next(&mut parts, pspan)?;
                 let id = self.string(&id)?;
-                let price = take(&mut parts, Rule::money).map(|m| self.money(m)).transpose()?;
-                products.push(PreferredProduct { id, price, span: pspan });
+                let price = take(&mut parts, Rule::money)
+                    .map(|m| self.money(m))
+                    .transpose()?;
+                products.push(PreferredProduct {
+                    id,
+                    price,
+                    span: pspan,
+                });
             }
         }
         let suppliers = match take(&mut children, Rule::preferred_suppliers) {
@@ -757,7 +890,13 @@ impl Lowerer {
                 let reference = self.string(&reference)?;
                 let action = self.next(&mut parts, rspan)?;
                 let action = self.action(action)?;
-                Some(PriceRule { op, percent, reference, action, span: rspan })
+                Some(PriceRule {
+                    op,
+                    percent,
+                    reference,
+                    action,
+                    span: rspan,
+                })
             }
             None => None,
         };
@@ -781,7 +920,9 @@ impl Lowerer {
         let name = ident(&self.next(&mut children, span)?);
         let title = self.optional_title(&mut children)?;
         let scope = self.optional_scope(&mut children)?;
-        let condition = take(&mut children, Rule::expr).map(|e| self.expr(e)).transpose()?;
+        let condition = take(&mut children, Rule::expr)
+            .map(|e| self.expr(e))
+            .transpose()?;
         let mut levels = Vec::new();
         for level in take_all(&mut children, Rule::level) {
             levels.push(self.level(level)?);
@@ -791,7 +932,11 @@ impl Lowerer {
                 let sspan = span_of(&setting);
                 let choice = self.next(&mut setting.into_inner().peekable(), sspan)?;
                 Some(if choice.as_rule() == Rule::self_allowed {
-                    let under = choice.into_inner().next().map(|e| self.expr(e)).transpose()?;
+                    let under = choice
+                        .into_inner()
+                        .next()
+                        .map(|e| self.expr(e))
+                        .transpose()?;
                     SelfApproval::Allowed { under, span: sspan }
                 } else {
                     SelfApproval::Denied(sspan)
@@ -799,7 +944,15 @@ impl Lowerer {
             }
             None => None,
         };
-        Ok(ApprovalDecl { name, title, scope, condition, levels, self_approval, span })
+        Ok(ApprovalDecl {
+            name,
+            title,
+            scope,
+            condition,
+            levels,
+            self_approval,
+            span,
+        })
     }
 
     fn level(&mut self, pair: Pair<'_, Rule>) -> Lowered<Level> {
@@ -807,7 +960,9 @@ impl Lowerer {
         let mut children = pair.into_inner().peekable();
         let number = self.next(&mut children, span)?;
         let number = self.integer(&number)?;
-        let condition = take(&mut children, Rule::expr).map(|e| self.expr(e)).transpose()?;
+        let condition = take(&mut children, Rule::expr)
+            .map(|e| self.expr(e))
+            .transpose()?;
         let approvers = self.next(&mut children, span)?;
         let approvers = self.approver_set(approvers)?;
         let fallback = match take(&mut children, Rule::fallback) {
@@ -825,19 +980,36 @@ impl Lowerer {
                 let after = self.next(&mut parts, espan)?;
                 let after = self.duration(after)?;
                 let to = self.next(&mut parts, espan)?;
-                Some(Escalation { after, to: self.approver(to)?, span: espan })
+                Some(Escalation {
+                    after,
+                    to: self.approver(to)?,
+                    span: espan,
+                })
             }
             None => None,
         };
-        Ok(Level { number, condition, approvers, fallback, escalation, span })
+        Ok(Level {
+            number,
+            condition,
+            approvers,
+            fallback,
+            escalation,
+            span,
+        })
     }
 
     fn approve(&mut self, pair: Pair<'_, Rule>) -> Lowered<Approve> {
         let span = span_of(&pair);
         let mut children = pair.into_inner().peekable();
-        let level = take(&mut children, Rule::integer).map(|i| self.integer(&i)).transpose()?;
+        let level = take(&mut children, Rule::integer)
+            .map(|i| self.integer(&i))
+            .transpose()?;
         let approvers = self.next(&mut children, span)?;
-        Ok(Approve { level, approvers: self.approver_set(approvers)?, span })
+        Ok(Approve {
+            level,
+            approvers: self.approver_set(approvers)?,
+            span,
+        })
     }
 
     fn approver_set(&mut self, pair: Pair<'_, Rule>) -> Lowered<ApproverSet> {
@@ -859,7 +1031,11 @@ impl Lowerer {
         for approver in children {
             approvers.push(self.approver(approver)?);
         }
-        Ok(ApproverSet { quorum, approvers, span })
+        Ok(ApproverSet {
+            quorum,
+            approvers,
+            span,
+        })
     }
 
     fn approver(&mut self, pair: Pair<'_, Rule>) -> Lowered<Approver> {
@@ -886,7 +1062,9 @@ impl Lowerer {
             Rule::chain_approver => {
                 let covers = self.next(&mut children, span)?;
                 let covers = self.expr(covers)?;
-                let max = take(&mut children, Rule::integer).map(|i| self.integer(&i)).transpose()?;
+                let max = take(&mut children, Rule::integer)
+                    .map(|i| self.integer(&i))
+                    .transpose()?;
                 Approver::Chain { covers, max, span }
             }
             _ => Approver::Manager(span),
@@ -913,11 +1091,27 @@ impl Lowerer {
         for band in children {
             let bspan = span_of(&band);
             let mut parts = band.into_inner().peekable();
-            let up_to = take(&mut parts, Rule::percent).map(|p| self.percent(p)).transpose()?;
+            let up_to = take(&mut parts, Rule::percent)
+                .map(|p| self.percent(p))
+                .transpose()?;
             let action = self.next(&mut parts, bspan)?;
-            bands.push(Band { up_to, action: self.action(action)?, span: bspan });
+            bands.push(Band {
+                up_to,
+                action: self.action(action)?,
+                span: bspan,
+            });
         }
-        Ok(BudgetDecl { name, title, group, per_user, period, amount, categories, bands, span })
+        Ok(BudgetDecl {
+            name,
+            title,
+            group,
+            per_user,
+            period,
+            amount,
+            categories,
+            bands,
+            span,
+        })
     }
 
     fn split(&mut self, pair: Pair<'_, Rule>) -> Lowered<SplitDecl> {
@@ -932,8 +1126,11 @@ impl Lowerer {
             .map(|keys| {
                 keys.into_inner()
                     .map(|k| {
-                        let key =
-                            if k.as_str() == "supplier" { SplitKey::Supplier } else { SplitKey::Category };
+                        let key = if k.as_str() == "supplier" {
+                            SplitKey::Supplier
+                        } else {
+                            SplitKey::Category
+                        };
                         (key, span_of(&k))
                     })
                     .collect()
@@ -943,8 +1140,21 @@ impl Lowerer {
         let op = Self::compare_op(&self.next(&mut children, span)?);
         let threshold = self.next(&mut children, span)?;
         let threshold = self.money(threshold)?;
-        let action = take(&mut children, Rule::action).map(|a| self.action(a)).transpose()?;
-        Ok(SplitDecl { name, title, scope, window, same, basis, op, threshold, action, span })
+        let action = take(&mut children, Rule::action)
+            .map(|a| self.action(a))
+            .transpose()?;
+        Ok(SplitDecl {
+            name,
+            title,
+            scope,
+            window,
+            same,
+            basis,
+            op,
+            threshold,
+            action,
+            span,
+        })
     }
 
     fn payment(&mut self, pair: Pair<'_, Rule>) -> Lowered<PaymentDecl> {
@@ -955,7 +1165,14 @@ impl Lowerer {
         let allow = idents(self.next(&mut children, span)?);
         let default = take(&mut children, Rule::ident).map(|p| ident(&p));
         let message = self.optional_message(&mut children)?;
-        Ok(PaymentDecl { name, scope, allow, default, message, span })
+        Ok(PaymentDecl {
+            name,
+            scope,
+            allow,
+            default,
+            message,
+            span,
+        })
     }
 
     fn ship_to(&mut self, pair: Pair<'_, Rule>) -> Lowered<ShipToDecl> {
@@ -966,7 +1183,13 @@ impl Lowerer {
         let allow = self.next(&mut children, span)?;
         let allow = self.strings(allow)?;
         let message = self.optional_message(&mut children)?;
-        Ok(ShipToDecl { name, scope, allow, message, span })
+        Ok(ShipToDecl {
+            name,
+            scope,
+            allow,
+            message,
+            span,
+        })
     }
 
     fn po(&mut self, pair: Pair<'_, Rule>) -> Lowered<PoDecl> {
@@ -974,9 +1197,17 @@ impl Lowerer {
         let mut children = pair.into_inner().peekable();
         let name = ident(&self.next(&mut children, span)?);
         let scope = self.optional_scope(&mut children)?;
-        let prefix = take(&mut children, Rule::string).map(|s| self.string(&s)).transpose()?;
+        let prefix = take(&mut children, Rule::string)
+            .map(|s| self.string(&s))
+            .transpose()?;
         let message = self.optional_message(&mut children)?;
-        Ok(PoDecl { name, scope, prefix, message, span })
+        Ok(PoDecl {
+            name,
+            scope,
+            prefix,
+            message,
+            span,
+        })
     }
 
     fn invoice(&mut self, pair: Pair<'_, Rule>) -> Lowered<InvoiceDecl> {
@@ -1002,16 +1233,25 @@ impl Lowerer {
                     Some(n) => self.integer(&n)?.value,
                     None => 1,
                 };
-                let anchor = take(&mut parts, Rule::date).map(|d| self.date(&d)).transpose()?;
-                Cadence::Weeks { weeks, anchor, span: cspan }
+                let anchor = take(&mut parts, Rule::date)
+                    .map(|d| self.date(&d))
+                    .transpose()?;
+                Cadence::Weeks {
+                    weeks,
+                    anchor,
+                    span: cspan,
+                }
             }
         };
         let split_by = take(&mut children, Rule::invoice_keys)
             .map(|keys| {
                 keys.into_inner()
                     .map(|k| {
-                        let key =
-                            if k.as_str() == "group" { InvoiceKey::Group } else { InvoiceKey::PoNumber };
+                        let key = if k.as_str() == "group" {
+                            InvoiceKey::Group
+                        } else {
+                            InvoiceKey::PoNumber
+                        };
                         (key, span_of(&k))
                     })
                     .collect()
@@ -1027,7 +1267,18 @@ impl Lowerer {
             };
             (mode, span_of(&c))
         });
-        Ok(InvoiceDecl { name, scope, template, bill_to, send_to, cadence, split_by, terms, credits, span })
+        Ok(InvoiceDecl {
+            name,
+            scope,
+            template,
+            bill_to,
+            send_to,
+            cadence,
+            split_by,
+            terms,
+            credits,
+            span,
+        })
     }
 
     fn test(&mut self, pair: Pair<'_, Rule>) -> Lowered<TestDecl> {
@@ -1041,8 +1292,12 @@ impl Lowerer {
             let mut parts = user.into_inner().peekable();
             let id = self.next(&mut parts, uspan)?;
             let id = self.string(&id)?;
-            let manager = take(&mut parts, Rule::string).map(|s| self.string(&s)).transpose()?;
-            let limit = take(&mut parts, Rule::money).map(|m| self.money(m)).transpose()?;
+            let manager = take(&mut parts, Rule::string)
+                .map(|s| self.string(&s))
+                .transpose()?;
+            let limit = take(&mut parts, Rule::money)
+                .map(|m| self.money(m))
+                .transpose()?;
             let mut roles = Vec::new();
             for role in parts {
                 let mut names = role.into_inner();
@@ -1050,7 +1305,13 @@ impl Lowerer {
                     roles.push((ident(&r), ident(&g)));
                 }
             }
-            users.push(TestUser { id, manager, limit, roles, span: uspan });
+            users.push(TestUser {
+                id,
+                manager,
+                limit,
+                roles,
+                span: uspan,
+            });
         }
         let buyer = self.next(&mut children, span)?;
         let bspan = span_of(&buyer);
@@ -1059,7 +1320,12 @@ impl Lowerer {
         let id = self.string(&id)?;
         let group = ident(&self.next(&mut parts, bspan)?);
         let locale = parts.next().map(|l| ident(&l));
-        let buyer = TestBuyer { id, group, locale, span: bspan };
+        let buyer = TestBuyer {
+            id,
+            group,
+            locale,
+            span: bspan,
+        };
         let mut order = Vec::new();
         if let Some(fields) = take(&mut children, Rule::test_order) {
             for field in fields.into_inner() {
@@ -1086,15 +1352,30 @@ impl Lowerer {
             }
             let price = self.next(&mut parts, lspan)?;
             let price = self.money(price)?;
-            let quantity = take(&mut parts, Rule::integer).map(|i| self.integer(&i)).transpose()?;
+            let quantity = take(&mut parts, Rule::integer)
+                .map(|i| self.integer(&i))
+                .transpose()?;
             let mut strings = strings.into_iter();
             let (Some(id), Some(product), Some(category)) =
                 (strings.next(), strings.next(), strings.next())
             else {
-                return self.fail(Problem::Internal { what: "incomplete line".into() }, lspan);
+                return self.fail(
+                    Problem::Internal {
+                        what: "incomplete line".into(),
+                    },
+                    lspan,
+                );
             };
             let supplier = strings.next();
-            lines.push(TestLine { id, product, category, supplier, price, quantity, span: lspan });
+            lines.push(TestLine {
+                id,
+                product,
+                category,
+                supplier,
+                price,
+                quantity,
+                span: lspan,
+            });
         }
         let mut spent = Vec::new();
         for entry in take_all(&mut children, Rule::test_spent) {
@@ -1132,7 +1413,11 @@ impl Lowerer {
                                 "restricted" => VerdictWord::Restricted,
                                 _ => VerdictWord::Blocked,
                             };
-                            Expectation::Line { line, verdict, span: wspan }
+                            Expectation::Line {
+                                line,
+                                verdict,
+                                span: wspan,
+                            }
                         }
                         Rule::expect_levels => Expectation::Levels(self.integer(&value)?),
                         Rule::expect_approver => Expectation::Approver(self.string(&value)?),
@@ -1142,7 +1427,16 @@ impl Lowerer {
                 }
             });
         }
-        Ok(TestDecl { name, users, buyer, order, lines, spent, expectations, span })
+        Ok(TestDecl {
+            name,
+            users,
+            buyer,
+            order,
+            lines,
+            spent,
+            expectations,
+            span,
+        })
     }
 
     // ─── expressions ───
@@ -1158,14 +1452,28 @@ impl Lowerer {
         // A long run of prefix operators would recurse in the Pratt parser: refuse first.
         let mut run = 0usize;
         for child in pair.clone().into_inner() {
-            run = if matches!(child.as_rule(), Rule::not_op | Rule::neg_op) { run + 1 } else { 0 };
+            run = if matches!(child.as_rule(), Rule::not_op | Rule::neg_op) {
+                run + 1
+            } else {
+                0
+            };
             if outer + run > MAX_EXPRESSION_DEPTH {
-                return self.fail(Problem::ExpressionTooDeep { limit: MAX_EXPRESSION_DEPTH }, span);
+                return self.fail(
+                    Problem::ExpressionTooDeep {
+                        limit: MAX_EXPRESSION_DEPTH,
+                    },
+                    span,
+                );
             }
         }
         let too_deep = |depth: usize, span: Span| -> Result<(), Report> {
             if outer + depth > MAX_EXPRESSION_DEPTH {
-                Err(Report::new(Problem::ExpressionTooDeep { limit: MAX_EXPRESSION_DEPTH }, span))
+                Err(Report::new(
+                    Problem::ExpressionTooDeep {
+                        limit: MAX_EXPRESSION_DEPTH,
+                    },
+                    span,
+                ))
             } else {
                 Ok(())
             }
@@ -1176,8 +1484,18 @@ impl Lowerer {
                 let (operand, depth) = operand?;
                 let span = span_of(&op).to(operand.span);
                 too_deep(depth + 1, span)?;
-                let op = if op.as_rule() == Rule::not_op { UnaryOp::Not } else { UnaryOp::Neg };
-                Ok((Expr { kind: ExprKind::Unary(op, Box::new(operand)), span }, depth + 1))
+                let op = if op.as_rule() == Rule::not_op {
+                    UnaryOp::Not
+                } else {
+                    UnaryOp::Neg
+                };
+                Ok((
+                    Expr {
+                        kind: ExprKind::Unary(op, Box::new(operand)),
+                        span,
+                    },
+                    depth + 1,
+                ))
             })
             .map_infix(|left, op, right| {
                 let (left, left_depth) = left?;
@@ -1219,7 +1537,12 @@ impl Lowerer {
         match lowered {
             Ok((kind, inner_depth)) => Ok((Expr { kind, span }, inner_depth)),
             Err(Failed) => Err(self.reports.drain(before..).next().unwrap_or_else(|| {
-                Report::new(Problem::Internal { what: "expression".into() }, span)
+                Report::new(
+                    Problem::Internal {
+                        what: "expression".into(),
+                    },
+                    span,
+                )
             })),
         }
     }
@@ -1233,7 +1556,9 @@ impl Lowerer {
             Rule::decimal => leaf(ExprKind::Number(self.decimal(&pair)?)),
             Rule::string => leaf(ExprKind::Str(self.string(&pair)?.value)),
             Rule::boolean => leaf(ExprKind::Bool(pair.as_str() == "true")),
-            Rule::path => leaf(ExprKind::Path(pair.into_inner().map(|p| ident(&p)).collect())),
+            Rule::path => leaf(ExprKind::Path(
+                pair.into_inner().map(|p| ident(&p)).collect(),
+            )),
             Rule::category_set => {
                 let list = self.next(&mut pair.into_inner().peekable(), span)?;
                 leaf(ExprKind::Categories(self.categories(list)?))
@@ -1268,13 +1593,25 @@ impl Lowerer {
                     }
                     None => (None, 0),
                 };
-                Ok((ExprKind::Aggregate { function, categories, condition }, inner_depth + 1))
+                Ok((
+                    ExprKind::Aggregate {
+                        function,
+                        categories,
+                        condition,
+                    },
+                    inner_depth + 1,
+                ))
             }
             Rule::expr => {
                 let (inner, inner_depth) = self.expr_at(pair, depth)?;
                 Ok((inner.kind, inner_depth))
             }
-            other => self.fail(Problem::Internal { what: format!("unexpected {other:?}") }, span),
+            other => self.fail(
+                Problem::Internal {
+                    what: format!("unexpected {other:?}"),
+                },
+                span,
+            ),
         }
     }
 }
@@ -1296,7 +1633,9 @@ fn amount_basis(word: &str) -> AmountBasis {
 pub fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         _ => 31,
     }

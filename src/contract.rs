@@ -1,0 +1,644 @@
+//! The JSON contract: every input the engine accepts and every output it produces.
+//!
+//! Keys are camelCase; money is a decimal string (`"1299.00"`), never a float; instants are
+//! RFC 3339 strings with an offset (`"2026-11-28T10:00:00-05:00"`); dates are `YYYY-MM-DD`.
+//! Inputs reject unknown fields so that a misspelt key fails instead of being ignored.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::diagnostic::SourceSpan;
+
+/// An exact decimal amount written as a string, e.g. `"1299.00"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Amount(pub Decimal);
+
+/// The longest decimal string accepted for an amount.
+pub const MAX_AMOUNT_CHARS: usize = 32;
+
+impl Amount {
+    /// Parses `-?digits(.digits)?`, e.g. `Amount::parse("12.50")`.
+    pub fn parse(text: &str) -> Option<Amount> {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let (whole, fraction) = match digits.split_once('.') {
+            Some((w, f)) => (w, Some(f)),
+            None => (digits, None),
+        };
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if text.len() > MAX_AMOUNT_CHARS || !all_digits(whole) || !fraction.is_none_or(all_digits) {
+            return None;
+        }
+        Decimal::from_str_exact(text).ok().map(Amount)
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AmountVisitor;
+        impl serde::de::Visitor<'_> for AmountVisitor {
+            type Value = Amount;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal string such as \"12.50\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Amount, E> {
+                Amount::parse(v)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            }
+        }
+        deserializer.deserialize_str(AmountVisitor)
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Amount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Amount".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+            "maxLength": MAX_AMOUNT_CHARS,
+            "description": "An exact decimal amount, e.g. \"1299.00\""
+        })
+    }
+}
+
+/// An amount with its currency, e.g. `{"amount": "5000.00", "currency": "CAD"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MoneyValue {
+    pub amount: Amount,
+    pub currency: String,
+}
+
+// ─── directory ───────────────────────────────────────────────────────────────────────
+
+/// The people: users, their role assignments, managers and approval limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Directory {
+    #[serde(default)]
+    pub users: Vec<User>,
+}
+
+/// One person, e.g. `{"id": "ana@maple.example", "roles": [{"role": "requester", "group": "north"}]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct User {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The user id of this user's manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    /// The largest order total this user may approve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_limit: Option<MoneyValue>,
+    /// Orders under this amount placed by this user approve themselves where the policy
+    /// allows self-approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_approval_limit: Option<MoneyValue>,
+    #[serde(default)]
+    pub roles: Vec<RoleAssignment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+/// A role granted in a group; it covers the group and its subgroups.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoleAssignment {
+    pub role: String,
+    pub group: String,
+}
+
+// ─── checkout request ────────────────────────────────────────────────────────────────
+
+/// A checkout question: may this buyer place this order under this group, and how?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CheckoutRequest {
+    /// The buyer's user id, looked up in the directory unless `buyerProfile` is given.
+    pub buyer: String,
+    /// The buyer inline, as a storefront knows its signed-in user; replaces the lookup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_profile: Option<User>,
+    /// The buying group chosen at checkout.
+    pub group: String,
+    /// The buyer's locale for messages, e.g. `fr-CA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    pub order: Order,
+    #[serde(default)]
+    pub context: Context,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Order {
+    pub id: String,
+    /// ISO 4217 code of every amount in the order.
+    pub currency: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub po_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_centre: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_to: Option<String>,
+    pub lines: Vec<OrderLine>,
+    /// Tax on the whole order, in the order currency's minor unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping: Option<Amount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderLine {
+    pub id: String,
+    pub product: String,
+    pub category: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// May be finer than the currency's minor unit (at most 6 decimals); the line amount
+    /// is rounded.
+    pub unit_price: Amount,
+    pub quantity: u64,
+}
+
+/// What the engine cannot know by itself: the time, consumption, rates, recent orders.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Context {
+    /// The time of the checkout, RFC 3339 with an offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<String>,
+    #[serde(default)]
+    pub budgets: Vec<BudgetSpend>,
+    #[serde(default)]
+    pub rates: Vec<Rate>,
+    #[serde(default)]
+    pub recent_orders: Vec<RecentOrder>,
+}
+
+/// Consumption of a budget so far in the current period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BudgetSpend {
+    pub budget: String,
+    /// For per-user budgets: whose consumption this is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    pub spent: MoneyValue,
+}
+
+/// `1 from = rate to`, e.g. `{"from": "USD", "to": "EUR", "rate": "0.92"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rate {
+    pub from: String,
+    pub to: String,
+    pub rate: Amount,
+}
+
+/// An order the buyer placed recently, for split detection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecentOrder {
+    pub id: String,
+    pub buyer: String,
+    pub placed_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    pub currency: String,
+    pub subtotal: Amount,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping: Option<Amount>,
+}
+
+// ─── checkout decision ───────────────────────────────────────────────────────────────
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    Allowed,
+    ApprovalRequired,
+    Blocked,
+}
+
+/// A line's verdict, strictest last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum Verdict {
+    Allowed,
+    Preferred,
+    Warned,
+    Restricted,
+    Blocked,
+}
+
+/// The policy that decided: its name and the SHA-256 of its source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyRef {
+    pub name: String,
+    pub hash: String,
+}
+
+/// The answer to a checkout request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    pub outcome: Outcome,
+    /// Order-level messages (blocks, restrictions, warnings) in the buyer's language.
+    pub messages: Vec<Message>,
+    pub order: String,
+    pub group: String,
+    pub totals: Totals,
+    pub lines: Vec<LineDecision>,
+    pub approval: ApprovalPlan,
+    pub budgets: Vec<BudgetEffect>,
+    pub invoice: Option<InvoiceRouting>,
+    pub payment: Option<PaymentCheck>,
+    pub split: Option<SplitFlag>,
+    pub trace: Vec<TraceEntry>,
+    pub errors: Vec<EvalError>,
+    pub policy: PolicyRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    pub currency: String,
+    pub subtotal: Amount,
+    pub tax: Amount,
+    pub shipping: Amount,
+    pub total: Amount,
+}
+
+/// A message shown to the buyer, chosen for their locale, with the rule that produced it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub rule: String,
+    /// `block`, `restrict`, `warn` or `info`.
+    pub severity: String,
+    pub text: String,
+    /// The locale of the text: the exact locale asked for, its language, or the default.
+    pub locale: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LineDecision {
+    pub id: String,
+    pub product: String,
+    pub verdict: Verdict,
+    pub amount: Amount,
+    /// True when the line is blocked and the policy drops blocked lines.
+    pub dropped: bool,
+    pub messages: Vec<Message>,
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// A preferred alternative to a line's product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Suggestion {
+    pub product: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<MoneyValue>,
+    pub rule: String,
+}
+
+/// Who must approve, level by level.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalPlan {
+    pub required: bool,
+    /// Set when the requester's self-approval limit covered the order.
+    pub auto_approved: bool,
+    pub levels: Vec<ApprovalLevel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", tag = "type")]
+pub enum QuorumSpec {
+    Any,
+    All,
+    Count { count: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalLevel {
+    /// 1-based position in the plan.
+    pub level: u64,
+    pub quorum: QuorumSpec,
+    /// Eligible approvers, user ids in a stable order.
+    pub approvers: Vec<String>,
+    /// The rules that required this level.
+    pub rules: Vec<String>,
+    /// Set when the listed approvers left the level empty and it escalated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+    /// Hours after which the level escalates, and to whom.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<EscalationSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EscalationSpec {
+    pub after_hours: u64,
+    pub to: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum Effect {
+    None,
+    Warn,
+    Restrict,
+    Block,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetEffect {
+    pub budget: String,
+    pub group: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    pub period: String,
+    pub currency: String,
+    pub amount: Amount,
+    pub spent: Amount,
+    /// This order's draw on the budget, in the budget's currency.
+    pub order: Amount,
+    /// What is left after this order; negative when over.
+    pub remaining: Amount,
+    pub over: bool,
+    pub effect: Effect,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct InvoiceRouting {
+    pub rule: String,
+    pub template: String,
+    pub bill_to: String,
+    pub recipients: Vec<String>,
+    /// `perOrder`, `weekly`, `biweekly` or `monthly`.
+    pub cadence: String,
+    pub split_by: Vec<String>,
+    pub terms_days: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentCheck {
+    pub rule: String,
+    pub allowed: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// The method the order will use: the one requested, or the default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SplitFlag {
+    pub rule: String,
+    /// This order and the recent orders it was combined with.
+    pub orders: Vec<String>,
+    pub combined: Amount,
+    pub currency: String,
+}
+
+/// A located rule: its id and where it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TraceEntry {
+    pub rule: String,
+    pub span: SourceSpanValue,
+    /// What the rule did, e.g. `block`, `restrict`, `warn`, `prefer`, `approve`, `budget`.
+    pub effect: String,
+    pub lines: Vec<String>,
+    pub detail: String,
+}
+
+/// The JSON form of a source span.
+pub type SourceSpanValue = SourceSpan;
+
+/// An evaluation problem. Request problems carry a JSON `path`; rule problems a `rule`
+/// and its `span`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EvalError {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<SourceSpanValue>,
+}
+
+// ─── permission check ────────────────────────────────────────────────────────────────
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuthorizeRequest {
+    pub user: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_profile: Option<User>,
+    pub action: String,
+    pub resource: Resource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Resource {
+    /// The group that owns the resource.
+    pub group: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum Permission {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizeDecision {
+    pub decision: Permission,
+    /// The role assignment that granted the action; absent on deny.
+    pub assignment: Option<RoleAssignment>,
+    pub reason: String,
+    pub policy: PolicyRef,
+}
+
+// ─── product badges ──────────────────────────────────────────────────────────────────
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BadgeRequest {
+    pub buyer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_profile: Option<User>,
+    pub group: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Currency of the listed prices.
+    pub currency: String,
+    pub products: Vec<Product>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Product {
+    pub id: String,
+    pub category: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    pub unit_price: Amount,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BadgeDecision {
+    pub badges: Vec<Badge>,
+    pub errors: Vec<EvalError>,
+    pub policy: PolicyRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Badge {
+    pub product: String,
+    pub verdict: Verdict,
+    /// The most important message for the product, if any.
+    pub message: Option<Message>,
+    pub suggestions: Vec<Suggestion>,
+}
+
+// ─── results across boundaries ───────────────────────────────────────────────────────
+
+/// What every entry point returns: `{"type": "success", …}` or `{"type": "failure", errors}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", tag = "type")]
+pub enum Answer<T> {
+    Success { result: T },
+    Failure { errors: Vec<EvalError> },
+}
+
+// ─── policy tests ────────────────────────────────────────────────────────────────────
+
+/// The outcome of a policy's `test` blocks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TestReport {
+    pub passed: usize,
+    pub failed: usize,
+    pub tests: Vec<TestResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TestResult {
+    pub name: String,
+    pub span: SourceSpanValue,
+    pub passed: bool,
+    pub failures: Vec<TestFailure>,
+}
+
+/// One expectation that did not hold: what the test expected and what the engine said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TestFailure {
+    pub expected: String,
+    pub actual: String,
+    pub span: SourceSpanValue,
+}

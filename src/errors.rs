@@ -1,0 +1,118 @@
+//! Evaluation error codes: `E01xx` malformed input, `E02xx` unknown references,
+//! `E03xx` invalid values, `E04xx` problems met while evaluating a rule.
+//!
+//! Request problems name the JSON path of the offending value; rule problems name the
+//! rule and its span. Codes never change meaning once published.
+
+use crate::contract::{EvalError, SourceSpanValue};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The input is not JSON, or not the expected shape.
+    MalformedJson,
+    /// The input is larger than the engine accepts.
+    InputTooLarge,
+    /// The policy does not compile.
+    PolicyInvalid,
+    UnknownBuyer,
+    UnknownGroup,
+    UnknownCurrency,
+    UnknownRole,
+    UnknownUser,
+    UnknownAction,
+    DuplicateId,
+    InvalidQuantity,
+    TooManyDecimals,
+    NegativeAmount,
+    InvalidCategory,
+    InvalidTimestamp,
+    InvalidRate,
+    ProfileMismatch,
+    EmptyOrder,
+    MissingRate,
+    Overflow,
+    MissingBudgetSpend,
+    MissingField,
+    ChainCycle,
+    ChainTooLong,
+    UnknownApprover,
+}
+
+impl ErrorCode {
+    pub fn code(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            MalformedJson => "E0101",
+            InputTooLarge => "E0102",
+            PolicyInvalid => "E0103",
+            UnknownBuyer => "E0201",
+            UnknownGroup => "E0202",
+            UnknownCurrency => "E0203",
+            UnknownRole => "E0204",
+            UnknownUser => "E0205",
+            UnknownAction => "E0206",
+            DuplicateId => "E0301",
+            InvalidQuantity => "E0302",
+            TooManyDecimals => "E0303",
+            NegativeAmount => "E0304",
+            InvalidCategory => "E0305",
+            InvalidTimestamp => "E0306",
+            InvalidRate => "E0307",
+            ProfileMismatch => "E0308",
+            EmptyOrder => "E0309",
+            MissingRate => "E0401",
+            Overflow => "E0402",
+            MissingBudgetSpend => "E0403",
+            MissingField => "E0404",
+            ChainCycle => "E0405",
+            ChainTooLong => "E0406",
+            UnknownApprover => "E0407",
+        }
+    }
+
+    pub fn help(self) -> Option<&'static str> {
+        use ErrorCode::*;
+        Some(match self {
+            MalformedJson => "check the input against the JSON schema in `schema/`",
+            InputTooLarge => "split the request",
+            MissingRate => "add the rate to `context.rates`",
+            MissingBudgetSpend => "send the budget's consumption in `context.budgets`",
+            TooManyDecimals => "round the amount to the currency's minor unit",
+            ChainCycle => "fix the `manager` fields in the directory",
+            _ => return None,
+        })
+    }
+}
+
+/// A problem with the input at a JSON path, e.g. `order.lines[2].unitPrice`.
+pub fn request_error(
+    code: ErrorCode,
+    message: impl Into<String>,
+    path: impl Into<String>,
+) -> EvalError {
+    EvalError {
+        code: code.code().to_owned(),
+        message: message.into(),
+        help: code.help().map(str::to_owned),
+        path: Some(path.into()),
+        rule: None,
+        span: None,
+    }
+}
+
+/// A problem met while evaluating a rule.
+pub fn rule_error(
+    code: ErrorCode,
+    message: impl Into<String>,
+    rule: &str,
+    span: SourceSpanValue,
+) -> EvalError {
+    EvalError {
+        code: code.code().to_owned(),
+        message: message.into(),
+        help: code.help().map(str::to_owned),
+        path: None,
+        rule: Some(rule.to_owned()),
+        span: Some(span),
+    }
+}

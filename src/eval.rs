@@ -1,0 +1,1419 @@
+//! Checkout evaluation: one request against a compiled policy → a [`Decision`].
+//!
+//! The request is validated first (every problem, by JSON path). Then lines meet the rules
+//! their category index points at, order rules and checks run, budgets and split
+//! detection add their effects, approvals are merged into a plan, and the invoice is
+//! routed. A rule that fails to evaluate is treated as matching (fail closed) and its
+//! error is reported with the rule's span.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use crate::approvals::{self, Ask};
+use crate::compile::{
+    category_keys, Action, CompiledPolicy, Requirement, RuleInfo, SelfApproval, Severity, Target,
+    Text,
+};
+use crate::contract::*;
+use crate::errors::{request_error, rule_error, ErrorCode};
+use crate::expr::{compare_ordering, Fault, LineFacts, OrderFacts, Scope};
+use crate::money::{self, Currency};
+use crate::people::{People, Person};
+
+/// The finest unit price accepted, in decimals.
+pub const MAX_UNIT_PRICE_DECIMALS: u32 = 6;
+/// The most lines one order may carry.
+pub const MAX_LINES: usize = 10_000;
+
+/// The buyer of a request: from the directory, or given inline.
+pub fn resolve_buyer<'a>(
+    id: &str,
+    profile: Option<&User>,
+    policy: &CompiledPolicy,
+    people: &'a People,
+    path: &str,
+) -> Result<std::borrow::Cow<'a, Person>, Vec<EvalError>> {
+    match profile {
+        Some(user) => {
+            if user.id != id {
+                return Err(vec![request_error(
+                    ErrorCode::ProfileMismatch,
+                    format!("profile id `{}` differs from `{id}`", user.id),
+                    format!("{path}Profile.id"),
+                )]);
+            }
+            Person::new(user, policy, &format!("{path}Profile")).map(std::borrow::Cow::Owned)
+        }
+        None => people
+            .get(id)
+            .map(std::borrow::Cow::Borrowed)
+            .ok_or_else(|| {
+                vec![request_error(
+                    ErrorCode::UnknownBuyer,
+                    format!("unknown user `{id}`"),
+                    path,
+                )]
+            }),
+    }
+}
+
+/// Evaluates a checkout request.
+pub fn checkout(
+    policy: &CompiledPolicy,
+    people: &People,
+    request: &CheckoutRequest,
+) -> Answer<Decision> {
+    match Checkout::prepare(policy, people, request) {
+        Ok(checkout) => Answer::Success {
+            result: checkout.run(),
+        },
+        Err(errors) => Answer::Failure { errors },
+    }
+}
+
+/// Parses an RFC 3339 instant, e.g. `2026-11-28T10:00:00-05:00`.
+pub fn instant(text: &str) -> Option<jiff::Timestamp> {
+    text.parse::<jiff::Timestamp>().ok()
+}
+
+/// The calendar date of an instant in the offset it was written with, e.g. the
+/// `2026-11-30` of `2026-11-30T23:30:00-05:00`.
+pub fn local_date(text: &str) -> Option<jiff::civil::Date> {
+    instant(text)?;
+    text.get(..10)?.parse::<jiff::civil::Date>().ok()
+}
+
+struct Checkout<'a> {
+    policy: &'a CompiledPolicy,
+    people: &'a People,
+    context: &'a Context,
+    facts: OrderFacts,
+    locale: Option<String>,
+    now: Option<jiff::Timestamp>,
+}
+
+/// What one line collected from the rules.
+#[derive(Default)]
+struct LineState {
+    severity: Option<Severity>,
+    preferred: bool,
+    messages: Vec<(usize, Message)>,
+    suggestions: Vec<Suggestion>,
+}
+
+/// Everything evaluation accumulates before it becomes a decision.
+#[derive(Default)]
+struct Findings<'p> {
+    blocked: bool,
+    messages: Vec<(usize, Message)>,
+    asks: Vec<Ask<'p>>,
+    trace: BTreeMap<(usize, String), TraceEntry>,
+    errors: Vec<EvalError>,
+    auto_approved: bool,
+}
+
+impl<'p> Findings<'p> {
+    fn trace(
+        &mut self,
+        rule: &RuleInfo,
+        effect: &str,
+        line: Option<&str>,
+        detail: impl Into<String>,
+    ) {
+        let entry = self
+            .trace
+            .entry((rule.order, effect.to_owned()))
+            .or_insert_with(|| TraceEntry {
+                rule: rule.id.clone(),
+                span: rule.span,
+                effect: effect.to_owned(),
+                lines: Vec::new(),
+                detail: detail.into(),
+            });
+        if let Some(line) = line {
+            if !entry.lines.iter().any(|l| l == line) {
+                entry.lines.push(line.to_owned());
+            }
+        }
+    }
+
+    fn fault(&mut self, rule: &RuleInfo, fault: Fault) {
+        let error = rule_error(fault.code, fault.message, &rule.id, rule.span);
+        if !self.errors.contains(&error) {
+            self.errors.push(error);
+        }
+    }
+}
+
+impl<'a> Checkout<'a> {
+    fn prepare(
+        policy: &'a CompiledPolicy,
+        people: &'a People,
+        request: &'a CheckoutRequest,
+    ) -> Result<Checkout<'a>, Vec<EvalError>> {
+        let mut errors = Vec::new();
+        let buyer = resolve_buyer(
+            &request.buyer,
+            request.buyer_profile.as_ref(),
+            policy,
+            people,
+            "buyer",
+        );
+        let group = policy.group_ids.get(&request.group).copied();
+        if group.is_none() {
+            errors.push(request_error(
+                ErrorCode::UnknownGroup,
+                format!("unknown group `{}`", request.group),
+                "group",
+            ));
+        }
+        let order = &request.order;
+        let currency = Currency::of(&order.currency);
+        if currency.is_none() {
+            errors.push(request_error(
+                ErrorCode::UnknownCurrency,
+                format!("unknown currency `{}`", order.currency),
+                "order.currency",
+            ));
+        }
+        let units = currency.as_ref().map_or(2, |c| c.minor_units);
+        if order.lines.is_empty() {
+            errors.push(request_error(
+                ErrorCode::EmptyOrder,
+                "the order has no lines",
+                "order.lines",
+            ));
+        }
+        if order.lines.len() > MAX_LINES {
+            errors.push(request_error(
+                ErrorCode::InputTooLarge,
+                format!("the order has more than {MAX_LINES} lines"),
+                "order.lines",
+            ));
+        }
+        let mut ids = BTreeSet::new();
+        let mut lines = Vec::with_capacity(order.lines.len());
+        for (i, line) in order.lines.iter().enumerate() {
+            let path = format!("order.lines[{i}]");
+            if !ids.insert(line.id.as_str()) {
+                errors.push(request_error(
+                    ErrorCode::DuplicateId,
+                    format!("line id `{}` is used more than once", line.id),
+                    format!("{path}.id"),
+                ));
+            }
+            if line.quantity == 0 {
+                errors.push(request_error(
+                    ErrorCode::InvalidQuantity,
+                    "quantity must be at least 1",
+                    format!("{path}.quantity"),
+                ));
+            }
+            if line.unit_price.0.is_sign_negative() {
+                errors.push(request_error(
+                    ErrorCode::NegativeAmount,
+                    "unit price must not be negative",
+                    format!("{path}.unitPrice"),
+                ));
+            }
+            if line.unit_price.0.scale() > MAX_UNIT_PRICE_DECIMALS {
+                errors.push(request_error(
+                    ErrorCode::TooManyDecimals,
+                    format!("unit price has more than {MAX_UNIT_PRICE_DECIMALS} decimals"),
+                    format!("{path}.unitPrice"),
+                ));
+            }
+            if !crate::check::valid_category_id(&line.category) {
+                errors.push(request_error(
+                    ErrorCode::InvalidCategory,
+                    format!("`{}` is not a valid category id", line.category),
+                    format!("{path}.category"),
+                ));
+            }
+            let quantity = Decimal::from(line.quantity);
+            let amount = match money::mul(line.unit_price.0, quantity) {
+                Ok(raw) => policy.rounding.round(raw, units),
+                Err(_) => {
+                    errors.push(request_error(
+                        ErrorCode::Overflow,
+                        "line amount overflows",
+                        path.clone(),
+                    ));
+                    Decimal::ZERO
+                }
+            };
+            lines.push(LineFacts {
+                id: line.id.clone(),
+                product: line.product.clone(),
+                category: line.category.clone(),
+                supplier: line.supplier.clone(),
+                unit_price: line.unit_price.0,
+                quantity,
+                amount,
+                kept: true,
+            });
+        }
+        let mut extra = |amount: Option<Amount>, path: &str| -> Decimal {
+            let value = amount.map_or(Decimal::ZERO, |a| a.0);
+            if value.is_sign_negative() {
+                errors.push(request_error(
+                    ErrorCode::NegativeAmount,
+                    "amount must not be negative",
+                    path,
+                ));
+            }
+            if value.scale() > units {
+                errors.push(request_error(
+                    ErrorCode::TooManyDecimals,
+                    format!(
+                        "amount has more decimals than `{}` allows ({units})",
+                        order.currency
+                    ),
+                    path,
+                ));
+            }
+            value
+        };
+        let tax = extra(order.tax, "order.tax");
+        let shipping = extra(order.shipping, "order.shipping");
+        let now = match &request.context.now {
+            Some(text) => {
+                let parsed = instant(text);
+                if parsed.is_none() {
+                    errors.push(request_error(
+                        ErrorCode::InvalidTimestamp,
+                        format!("`{text}` is not an RFC 3339 timestamp"),
+                        "context.now",
+                    ));
+                }
+                parsed
+            }
+            None => None,
+        };
+        for (i, rate) in request.context.rates.iter().enumerate() {
+            if rate.rate.0 <= Decimal::ZERO {
+                errors.push(request_error(
+                    ErrorCode::InvalidRate,
+                    "rate must be positive",
+                    format!("context.rates[{i}].rate"),
+                ));
+            }
+        }
+        for (i, spend) in request.context.budgets.iter().enumerate() {
+            if Currency::of(&spend.spent.currency).is_none() {
+                errors.push(request_error(
+                    ErrorCode::UnknownCurrency,
+                    format!("unknown currency `{}`", spend.spent.currency),
+                    format!("context.budgets[{i}].spent.currency"),
+                ));
+            }
+        }
+        for (i, recent) in request.context.recent_orders.iter().enumerate() {
+            if instant(&recent.placed_at).is_none() {
+                errors.push(request_error(
+                    ErrorCode::InvalidTimestamp,
+                    format!("`{}` is not an RFC 3339 timestamp", recent.placed_at),
+                    format!("context.recentOrders[{i}].placedAt"),
+                ));
+            }
+            if Currency::of(&recent.currency).is_none() {
+                errors.push(request_error(
+                    ErrorCode::UnknownCurrency,
+                    format!("unknown currency `{}`", recent.currency),
+                    format!("context.recentOrders[{i}].currency"),
+                ));
+            }
+        }
+        let buyer = match buyer {
+            Ok(buyer) => Some(buyer),
+            Err(mut problems) => {
+                errors.append(&mut problems);
+                None
+            }
+        };
+        let (Some(buyer), Some(group), Some(currency), true) =
+            (buyer, group, currency, errors.is_empty())
+        else {
+            return Err(errors);
+        };
+        let facts = OrderFacts {
+            id: order.id.clone(),
+            currency,
+            group,
+            subtotal: Decimal::ZERO,
+            tax,
+            shipping,
+            total: Decimal::ZERO,
+            payment_method: order.payment_method.clone(),
+            po_number: order.po_number.clone().filter(|p| !p.is_empty()),
+            ship_to: order.ship_to.clone(),
+            cost_centre: order.cost_centre.clone(),
+            buyer_id: buyer.user.id.clone(),
+            buyer_manager: buyer.user.manager.clone(),
+            buyer_approval_limit: buyer
+                .user
+                .approval_limit
+                .as_ref()
+                .map(|l| (l.amount.0, l.currency.clone())),
+            lines,
+            rates: request.context.rates.clone(),
+        };
+        let locale = request.locale.clone().or_else(|| buyer.user.locale.clone());
+        let mut checkout = Checkout {
+            policy,
+            people,
+            context: &request.context,
+            facts,
+            locale,
+            now,
+        };
+        checkout
+            .total()
+            .map_err(|fault| vec![request_error(fault.code, fault.message, "order")])?;
+        Ok(checkout)
+    }
+
+    /// Recomputes subtotal and total over the kept lines.
+    fn total(&mut self) -> Result<(), Fault> {
+        let mut subtotal = Decimal::ZERO;
+        for line in self.facts.lines.iter().filter(|l| l.kept) {
+            subtotal = money::add(subtotal, line.amount)?;
+        }
+        self.facts.subtotal = subtotal;
+        self.facts.total = money::add(money::add(subtotal, self.facts.tax)?, self.facts.shipping)?;
+        Ok(())
+    }
+
+    fn message(&self, rule: &RuleInfo, severity: &str, text: &Text) -> Message {
+        let (text, locale) = pick_locale(text, self.locale.as_deref(), &self.policy.default_locale);
+        Message {
+            rule: rule.id.clone(),
+            severity: severity.to_owned(),
+            text,
+            locale,
+        }
+    }
+
+    fn run(mut self) -> Decision {
+        let policy = self.policy;
+        let mut findings = Findings::default();
+        let group = self.facts.group;
+        let mut states: Vec<LineState> = Vec::with_capacity(self.facts.lines.len());
+        let facts = self.facts.clone();
+        let scope = Scope {
+            policy,
+            order: &facts,
+            line: None,
+        };
+        for line in &facts.lines {
+            states.push(self.line(line, &scope, &mut findings));
+        }
+        // Blocked lines either block the order or drop out of it.
+        let mut blocked_lines = Vec::new();
+        for (line, state) in self.facts.lines.iter_mut().zip(&states) {
+            if state.severity == Some(Severity::Block) {
+                blocked_lines.push(line.id.clone());
+                if policy.drops_blocked_lines {
+                    line.kept = false;
+                }
+            }
+        }
+        if !blocked_lines.is_empty() && !policy.drops_blocked_lines {
+            findings.blocked = true;
+        }
+        if self.facts.lines.iter().all(|l| !l.kept) {
+            findings.blocked = true;
+        }
+        if let Err(fault) = self.total() {
+            findings
+                .errors
+                .push(request_error(fault.code, fault.message, "order"));
+            findings.blocked = true;
+        }
+        let facts = self.facts.clone();
+        let scope = Scope {
+            policy,
+            order: &facts,
+            line: None,
+        };
+        self.order_rules(&scope, &mut findings);
+        let payment = self.payment(&mut findings);
+        self.ship_to(&mut findings);
+        self.po_number(&mut findings);
+        let budgets = self.budgets(&scope, &mut findings);
+        self.approvals(&scope, &mut findings);
+        let split = self.split(&scope, &mut findings);
+        let plan = approvals::plan(&findings.asks, policy, self.people, &scope);
+        findings.errors.extend(plan.errors);
+        for (level, rule) in &plan.unsatisfiable {
+            findings.blocked = true;
+            let text =
+                format!("approval level {level} required by `{rule}` has no eligible approver");
+            findings.messages.push((
+                usize::MAX,
+                Message {
+                    rule: rule.clone(),
+                    severity: "block".into(),
+                    text,
+                    locale: "en".into(),
+                },
+            ));
+        }
+        let invoice = self.invoice(&mut findings);
+        let outcome = if findings.blocked {
+            Outcome::Blocked
+        } else if !plan.levels.is_empty() {
+            Outcome::ApprovalRequired
+        } else {
+            Outcome::Allowed
+        };
+        let lines = self
+            .facts
+            .lines
+            .iter()
+            .zip(states)
+            .map(|(line, mut state)| {
+                state.messages.sort_by_key(|(order, _)| *order);
+                LineDecision {
+                    id: line.id.clone(),
+                    product: line.product.clone(),
+                    verdict: verdict(&state),
+                    amount: Amount(line.amount),
+                    dropped: !line.kept,
+                    messages: state.messages.into_iter().map(|(_, m)| m).collect(),
+                    suggestions: state.suggestions,
+                }
+            })
+            .collect();
+        findings.messages.sort_by_key(|(order, _)| *order);
+        let units = facts.currency.minor_units;
+        Decision {
+            outcome,
+            messages: findings.messages.into_iter().map(|(_, m)| m).collect(),
+            order: facts.id.clone(),
+            group: policy.group_name(group).to_owned(),
+            totals: Totals {
+                currency: facts.currency.code.clone(),
+                subtotal: Amount(policy.rounding.round(facts.subtotal, units)),
+                tax: Amount(policy.rounding.round(facts.tax, units)),
+                shipping: Amount(policy.rounding.round(facts.shipping, units)),
+                total: Amount(policy.rounding.round(facts.total, units)),
+            },
+            lines,
+            approval: ApprovalPlan {
+                required: !plan.levels.is_empty(),
+                auto_approved: findings.auto_approved,
+                levels: plan.levels,
+            },
+            budgets,
+            invoice,
+            payment,
+            split,
+            trace: findings.trace.into_values().collect(),
+            errors: findings.errors,
+            policy: PolicyRef {
+                name: policy.name.clone(),
+                hash: policy.hash.clone(),
+            },
+        }
+    }
+
+    /// The rules the category index points at for one line, in source order.
+    fn line(&self, line: &LineFacts, scope: &Scope<'_>, findings: &mut Findings<'a>) -> LineState {
+        let policy = self.policy;
+        let mut targets: BTreeSet<(usize, Target)> = BTreeSet::new();
+        let order_of = |t: &Target| match t {
+            Target::LineRule(i) => policy.line_rules.get(*i).map_or(0, |r| r.info.order),
+            Target::Prefer(i) => policy.prefers.get(*i).map_or(0, |r| r.info.order),
+        };
+        for key in category_keys(&line.category) {
+            if let Some(hits) = policy.category_index.get(&key) {
+                targets.extend(hits.iter().map(|t| (order_of(t), *t)));
+            }
+        }
+        targets.extend(policy.uncategorised.iter().map(|t| (order_of(t), *t)));
+        let line_scope = scope.with_line(line);
+        let mut state = LineState::default();
+        for (_, target) in targets {
+            match target {
+                Target::LineRule(i) => {
+                    let Some(rule) = policy.line_rules.get(i) else {
+                        continue;
+                    };
+                    if !rule.scope.contains(self.facts.group) {
+                        continue;
+                    }
+                    let fires = match &rule.condition {
+                        Some(condition) => line_scope.truth(condition).unwrap_or_else(|fault| {
+                            findings.fault(&rule.info, fault);
+                            true
+                        }),
+                        None => true,
+                    };
+                    if fires {
+                        let (message, approve) = (rule.message.as_ref(), rule.approve.as_ref());
+                        self.mark_line(
+                            &rule.info,
+                            rule.severity,
+                            message,
+                            approve,
+                            line,
+                            &mut state,
+                            findings,
+                        );
+                    }
+                }
+                Target::Prefer(i) => {
+                    let Some(prefer) = policy.prefers.get(i) else {
+                        continue;
+                    };
+                    if !prefer.scope.contains(self.facts.group) {
+                        continue;
+                    }
+                    let preferred = prefer.products.iter().any(|(id, _)| *id == line.product)
+                        || line
+                            .supplier
+                            .as_ref()
+                            .is_some_and(|s| prefer.suppliers.contains(s));
+                    if preferred {
+                        state.preferred = true;
+                        if let Some(text) = &prefer.message {
+                            state.messages.push((
+                                prefer.info.order,
+                                self.message(&prefer.info, "info", text),
+                            ));
+                        }
+                        findings.trace(
+                            &prefer.info,
+                            "prefer",
+                            Some(&line.id),
+                            "preferred product or supplier",
+                        );
+                        continue;
+                    }
+                    for (id, price) in &prefer.products {
+                        let suggestion = Suggestion {
+                            product: id.clone(),
+                            price: price.as_ref().map(|(amount, currency)| MoneyValue {
+                                amount: Amount(*amount),
+                                currency: currency.clone(),
+                            }),
+                            rule: prefer.info.id.clone(),
+                        };
+                        if !state.suggestions.contains(&suggestion) {
+                            state.suggestions.push(suggestion);
+                        }
+                    }
+                    self.apply_line(&prefer.info, &prefer.otherwise, line, &mut state, findings);
+                    if let Some(rule) = &prefer.price_rule {
+                        let (reference, currency) = &rule.reference;
+                        let fires = Currency::of(currency)
+                            .ok_or_else(|| {
+                                Fault::new(ErrorCode::UnknownCurrency, "unknown currency")
+                            })
+                            .and_then(|target| {
+                                let price = scope.convert(
+                                    line.unit_price,
+                                    &self.facts.currency.code,
+                                    &target,
+                                )?;
+                                let factor = Decimal::ONE_HUNDRED
+                                    .checked_add(rule.percent)
+                                    .and_then(|f| f.checked_div(Decimal::ONE_HUNDRED))
+                                    .ok_or_else(|| {
+                                        Fault::new(ErrorCode::Overflow, "arithmetic overflow")
+                                    })?;
+                                let threshold = money::mul(*reference, factor)?;
+                                Ok(compare_ordering(rule.op, price.cmp(&threshold)))
+                            })
+                            .unwrap_or_else(|fault| {
+                                findings.fault(&prefer.info, fault);
+                                true
+                            });
+                        if fires {
+                            self.apply_line(&prefer.info, &rule.action, line, &mut state, findings);
+                        }
+                    }
+                }
+            }
+        }
+        state
+    }
+
+    fn apply_line(
+        &self,
+        rule: &'a RuleInfo,
+        action: &'a Action,
+        line: &LineFacts,
+        state: &mut LineState,
+        findings: &mut Findings<'a>,
+    ) {
+        self.mark_line(
+            rule,
+            action.severity,
+            action.message.as_ref(),
+            action.approve.as_ref(),
+            line,
+            state,
+            findings,
+        );
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call site per rule kind; a struct would only rename them"
+    )]
+    fn mark_line(
+        &self,
+        rule: &'a RuleInfo,
+        severity: Severity,
+        message: Option<&Text>,
+        approve: Option<&'a Requirement>,
+        line: &LineFacts,
+        state: &mut LineState,
+        findings: &mut Findings<'a>,
+    ) {
+        state.severity = state.severity.max(Some(severity));
+        let effect = severity_word(severity);
+        if let Some(text) = message {
+            state
+                .messages
+                .push((rule.order, self.message(rule, effect, text)));
+        }
+        findings.trace(rule, effect, Some(&line.id), format!("{effect} line"));
+        if severity == Severity::Restrict {
+            if let Some(requirement) = approve {
+                findings.asks.push(Ask {
+                    rule,
+                    requirement,
+                    self_allowed: false,
+                });
+            }
+        }
+    }
+
+    fn apply_order(
+        &self,
+        rule: &'a RuleInfo,
+        action: &'a Action,
+        detail: &str,
+        findings: &mut Findings<'a>,
+    ) {
+        let effect = severity_word(action.severity);
+        match action.severity {
+            Severity::Block => findings.blocked = true,
+            Severity::Restrict => {
+                if let Some(requirement) = &action.approve {
+                    findings.asks.push(Ask {
+                        rule,
+                        requirement,
+                        self_allowed: false,
+                    });
+                }
+            }
+            Severity::Warn => {}
+        }
+        if let Some(text) = &action.message {
+            findings
+                .messages
+                .push((rule.order, self.message(rule, effect, text)));
+        }
+        findings.trace(rule, effect, None, detail);
+    }
+
+    fn block_order(
+        &self,
+        rule: &'a RuleInfo,
+        text: Option<&Text>,
+        fallback: &str,
+        findings: &mut Findings<'a>,
+    ) {
+        findings.blocked = true;
+        let message = match text {
+            Some(text) => self.message(rule, "block", text),
+            None => Message {
+                rule: rule.id.clone(),
+                severity: "block".into(),
+                text: fallback.to_owned(),
+                locale: "en".into(),
+            },
+        };
+        findings.messages.push((rule.order, message));
+        findings.trace(rule, "block", None, fallback);
+    }
+
+    fn order_rules(&self, scope: &Scope<'_>, findings: &mut Findings<'a>) {
+        for rule in &self.policy.order_rules {
+            if !rule.scope.contains(self.facts.group) {
+                continue;
+            }
+            let fires = scope.truth(&rule.condition).unwrap_or_else(|fault| {
+                findings.fault(&rule.info, fault);
+                true
+            });
+            if !fires {
+                continue;
+            }
+            let effect = severity_word(rule.severity);
+            match rule.severity {
+                Severity::Block => findings.blocked = true,
+                Severity::Restrict => {
+                    if let Some(requirement) = &rule.approve {
+                        findings.asks.push(Ask {
+                            rule: &rule.info,
+                            requirement,
+                            self_allowed: false,
+                        });
+                    }
+                }
+                Severity::Warn => {}
+            }
+            if let Some(text) = &rule.message {
+                findings
+                    .messages
+                    .push((rule.info.order, self.message(&rule.info, effect, text)));
+            }
+            findings.trace(&rule.info, effect, None, format!("{effect} order"));
+        }
+    }
+
+    fn payment(&self, findings: &mut Findings<'a>) -> Option<PaymentCheck> {
+        let mut check = None;
+        for rule in self
+            .policy
+            .payments
+            .iter()
+            .filter(|r| r.scope.contains(self.facts.group))
+        {
+            let method = self
+                .facts
+                .payment_method
+                .clone()
+                .or_else(|| rule.default.clone());
+            let allowed = method.as_ref().is_some_and(|m| rule.allow.contains(m));
+            if !allowed {
+                let reason = match &method {
+                    Some(m) => format!("payment method `{m}` is not allowed"),
+                    None => "the order names no payment method".to_owned(),
+                };
+                self.block_order(&rule.info, rule.message.as_ref(), &reason, findings);
+            } else {
+                findings.trace(&rule.info, "payment", None, "payment method allowed");
+            }
+            check.get_or_insert(PaymentCheck {
+                rule: rule.info.id.clone(),
+                allowed: rule.allow.clone(),
+                default: rule.default.clone(),
+                method,
+            });
+        }
+        check
+    }
+
+    fn ship_to(&self, findings: &mut Findings<'a>) {
+        for rule in self
+            .policy
+            .ship_tos
+            .iter()
+            .filter(|r| r.scope.contains(self.facts.group))
+        {
+            let allowed = self
+                .facts
+                .ship_to
+                .as_ref()
+                .is_some_and(|s| rule.allow.contains(s));
+            if !allowed {
+                let reason = match &self.facts.ship_to {
+                    Some(s) => format!("ship-to `{s}` is not allowed"),
+                    None => "the order names no ship-to address".to_owned(),
+                };
+                self.block_order(&rule.info, rule.message.as_ref(), &reason, findings);
+            }
+        }
+    }
+
+    fn po_number(&self, findings: &mut Findings<'a>) {
+        for rule in self
+            .policy
+            .po_rules
+            .iter()
+            .filter(|r| r.scope.contains(self.facts.group))
+        {
+            let reason = match (&self.facts.po_number, &rule.prefix) {
+                (None, _) => Some("a purchase order number is required".to_owned()),
+                (Some(po), Some(prefix)) if !po.starts_with(prefix.as_str()) => Some(format!(
+                    "purchase order number `{po}` must start with `{prefix}`"
+                )),
+                _ => None,
+            };
+            if let Some(reason) = reason {
+                self.block_order(&rule.info, rule.message.as_ref(), &reason, findings);
+            }
+        }
+    }
+
+    fn budgets(&self, scope: &Scope<'_>, findings: &mut Findings<'a>) -> Vec<BudgetEffect> {
+        let mut effects = Vec::new();
+        for budget in &self.policy.budgets {
+            if !self.policy.is_within(self.facts.group, budget.group) {
+                continue;
+            }
+            let user = budget.per_user.then(|| self.facts.buyer_id.clone());
+            let mut draw = Decimal::ZERO;
+            let mut fault = None;
+            for line in self.facts.lines.iter().filter(|l| l.kept) {
+                let counted = budget.categories.is_empty()
+                    || budget
+                        .categories
+                        .iter()
+                        .any(|c| crate::check::category_covers(c, &line.category));
+                if counted {
+                    match scope
+                        .convert(line.amount, &self.facts.currency.code, &budget.currency)
+                        .and_then(|a| money::add(draw, a))
+                    {
+                        Ok(sum) => draw = sum,
+                        Err(error) => fault = Some(Fault::from(error)),
+                    }
+                }
+            }
+            let spend = self.context.budgets.iter().find(|s| {
+                s.budget == budget.info.id
+                    && (!budget.per_user || s.user.as_deref() == user.as_deref())
+            });
+            let spent = match spend {
+                Some(s) => scope
+                    .convert(s.spent.amount.0, &s.spent.currency, &budget.currency)
+                    .map_err(Fault::from),
+                None => Err(Fault::new(
+                    ErrorCode::MissingBudgetSpend,
+                    format!("no consumption given for budget `{}`", budget.info.id),
+                )),
+            };
+            let spent = match spent {
+                Ok(spent) => spent,
+                Err(f) => {
+                    fault.get_or_insert(f);
+                    Decimal::ZERO
+                }
+            };
+            let after = money::add(spent, draw).unwrap_or(Decimal::MAX);
+            let remaining = money::sub(budget.amount, after).unwrap_or(Decimal::MIN);
+            let over = after > budget.amount && draw > Decimal::ZERO;
+            // Fail closed: without the numbers, the strictest band applies.
+            let failed = fault.is_some();
+            if let Some(f) = fault {
+                findings.fault(&budget.info, f);
+            }
+            let band = if failed {
+                Some(
+                    budget
+                        .bands
+                        .iter()
+                        .max_by_key(|(_, a)| a.severity)
+                        .map(|(_, a)| a),
+                )
+            } else if over {
+                let overrun = money::sub(after, budget.amount)
+                    .ok()
+                    .and_then(|o| o.checked_mul(Decimal::ONE_HUNDRED))
+                    .and_then(|o| o.checked_div(budget.amount))
+                    .unwrap_or(Decimal::MAX);
+                Some(
+                    budget
+                        .bands
+                        .iter()
+                        .find(|(limit, _)| limit.is_none_or(|l| overrun <= l))
+                        .map(|(_, a)| a),
+                )
+            } else {
+                None
+            };
+            let effect = match band {
+                None => Effect::None,
+                Some(Some(action)) => {
+                    let detail = format!(
+                        "budget over by {} {}",
+                        (-remaining).max(Decimal::ZERO),
+                        budget.currency.code
+                    );
+                    self.apply_order(&budget.info, action, &detail, findings);
+                    effect_of(action.severity)
+                }
+                Some(None) => {
+                    self.block_order(&budget.info, None, "the budget is spent", findings);
+                    Effect::Block
+                }
+            };
+            let units = budget.currency.minor_units;
+            let round = |d: Decimal| Amount(self.policy.rounding.round(d, units));
+            effects.push(BudgetEffect {
+                budget: budget.info.id.clone(),
+                group: self.policy.group_name(budget.group).to_owned(),
+                user,
+                period: budget.period.keyword().to_owned(),
+                currency: budget.currency.code.clone(),
+                amount: round(budget.amount),
+                spent: round(spent),
+                order: round(draw),
+                remaining: round(remaining),
+                over,
+                effect,
+            });
+        }
+        effects
+    }
+
+    fn approvals(&self, scope: &Scope<'_>, findings: &mut Findings<'a>) {
+        for rule in &self.policy.approvals {
+            if !rule.scope.contains(self.facts.group) {
+                continue;
+            }
+            let applies = match &rule.condition {
+                Some(condition) => scope.truth(condition).unwrap_or_else(|fault| {
+                    findings.fault(&rule.info, fault);
+                    true
+                }),
+                None => true,
+            };
+            if !applies {
+                continue;
+            }
+            let self_allowed = match &rule.self_approval {
+                SelfApproval::Denied => false,
+                SelfApproval::Allowed => true,
+                SelfApproval::Under(limit) => {
+                    let under = scope
+                        .amount_in(limit, &self.facts.currency)
+                        .map(|limit| self.facts.total < limit)
+                        .unwrap_or_else(|fault| {
+                            findings.fault(&rule.info, fault);
+                            false
+                        });
+                    if under {
+                        findings.auto_approved = true;
+                        findings.trace(
+                            &rule.info,
+                            "autoApprove",
+                            None,
+                            "under the self-approval limit",
+                        );
+                        continue;
+                    }
+                    false
+                }
+            };
+            let mut levels = Vec::new();
+            for level in &rule.levels {
+                let needed = match &level.condition {
+                    Some(condition) => scope.truth(condition).unwrap_or_else(|fault| {
+                        findings.fault(&rule.info, fault);
+                        true
+                    }),
+                    None => true,
+                };
+                if needed {
+                    levels.push(level.level.to_string());
+                    findings.asks.push(Ask {
+                        rule: &rule.info,
+                        requirement: level,
+                        self_allowed,
+                    });
+                }
+            }
+            if !levels.is_empty() {
+                findings.trace(
+                    &rule.info,
+                    "approve",
+                    None,
+                    format!("levels {}", levels.join(", ")),
+                );
+            }
+        }
+    }
+
+    fn split(&self, scope: &Scope<'_>, findings: &mut Findings<'a>) -> Option<SplitFlag> {
+        let mut flag = None;
+        for rule in self
+            .policy
+            .splits
+            .iter()
+            .filter(|r| r.scope.contains(self.facts.group))
+        {
+            let result = self.split_rule(rule, scope);
+            let (combined, orders, crossed) = match result {
+                Ok(found) => found,
+                Err(fault) => {
+                    findings.fault(&rule.info, fault);
+                    (Decimal::ZERO, vec![self.facts.id.clone()], true)
+                }
+            };
+            if !crossed {
+                continue;
+            }
+            findings.trace(
+                &rule.info,
+                "split",
+                None,
+                format!("combined with {} recent order(s)", orders.len() - 1),
+            );
+            if let Some(action) = &rule.action {
+                self.apply_order(&rule.info, action, "split order", findings);
+            }
+            // The approvals the combined amount would have needed.
+            let recent: Vec<&RecentOrder> = self
+                .context
+                .recent_orders
+                .iter()
+                .filter(|r| orders.contains(&r.id))
+                .collect();
+            let mut combined_facts = self.facts.clone();
+            for order in recent {
+                let add = |a: Decimal| scope.convert(a, &order.currency, &self.facts.currency);
+                let subtotal = add(order.subtotal.0);
+                let total = add(order.subtotal.0
+                    + order.tax.map_or(Decimal::ZERO, |t| t.0)
+                    + order.shipping.map_or(Decimal::ZERO, |s| s.0));
+                if let (Ok(subtotal), Ok(total)) = (subtotal, total) {
+                    combined_facts.subtotal += subtotal;
+                    combined_facts.total += total;
+                }
+            }
+            let combined_scope = Scope {
+                policy: self.policy,
+                order: &combined_facts,
+                line: None,
+            };
+            let before: BTreeSet<(usize, u64)> = findings
+                .asks
+                .iter()
+                .map(|a| (a.rule.order, a.requirement.level))
+                .collect();
+            let mut extra = Findings::default();
+            self.approvals(&combined_scope, &mut extra);
+            for ask in extra.asks {
+                if !before.contains(&(ask.rule.order, ask.requirement.level)) {
+                    findings.asks.push(ask);
+                }
+            }
+            flag.get_or_insert(SplitFlag {
+                rule: rule.info.id.clone(),
+                orders,
+                combined: Amount(combined),
+                currency: rule.currency.code.clone(),
+            });
+        }
+        flag
+    }
+
+    /// The combined amount, the orders combined, and whether the threshold is crossed
+    /// together but not by this order alone.
+    fn split_rule(
+        &self,
+        rule: &crate::compile::Split,
+        scope: &Scope<'_>,
+    ) -> Result<(Decimal, Vec<String>, bool), Fault> {
+        let now = self
+            .now
+            .ok_or_else(|| Fault::new(ErrorCode::MissingField, "`context.now` is missing"))?;
+        let window =
+            jiff::SignedDuration::from_hours(i64::try_from(rule.window_hours).unwrap_or(i64::MAX));
+        let since = now.checked_sub(window).unwrap_or(jiff::Timestamp::MIN);
+        let suppliers: BTreeSet<&str> = self
+            .facts
+            .lines
+            .iter()
+            .filter(|l| l.kept)
+            .filter_map(|l| l.supplier.as_deref())
+            .collect();
+        let categories: BTreeSet<&str> = self
+            .facts
+            .lines
+            .iter()
+            .filter(|l| l.kept)
+            .map(|l| l.category.as_str())
+            .collect();
+        let basis = |subtotal: Decimal, tax: Decimal, shipping: Decimal| match rule.basis {
+            crate::ast::AmountBasis::Subtotal => subtotal,
+            crate::ast::AmountBasis::Tax => tax,
+            crate::ast::AmountBasis::Shipping => shipping,
+            crate::ast::AmountBasis::Total => subtotal + tax + shipping,
+        };
+        let own = scope.convert(
+            basis(self.facts.subtotal, self.facts.tax, self.facts.shipping),
+            &self.facts.currency.code,
+            &rule.currency,
+        )?;
+        let mut combined = own;
+        let mut orders = vec![self.facts.id.clone()];
+        for recent in &self.context.recent_orders {
+            let placed = instant(&recent.placed_at)
+                .ok_or_else(|| Fault::new(ErrorCode::InvalidTimestamp, "invalid timestamp"))?;
+            let same_supplier = !rule.same_supplier
+                || recent
+                    .supplier
+                    .as_deref()
+                    .is_some_and(|s| suppliers.contains(s));
+            let same_category = !rule.same_category
+                || recent
+                    .category
+                    .as_deref()
+                    .is_some_and(|c| categories.contains(c));
+            if recent.buyer != self.facts.buyer_id
+                || placed < since
+                || placed > now
+                || !same_supplier
+                || !same_category
+            {
+                continue;
+            }
+            let amount = basis(
+                recent.subtotal.0,
+                recent.tax.map_or(Decimal::ZERO, |t| t.0),
+                recent.shipping.map_or(Decimal::ZERO, |s| s.0),
+            );
+            combined = money::add(
+                combined,
+                scope.convert(amount, &recent.currency, &rule.currency)?,
+            )?;
+            orders.push(recent.id.clone());
+        }
+        let crosses = |amount: Decimal| compare_ordering(rule.op, amount.cmp(&rule.threshold));
+        Ok((
+            combined,
+            orders.clone(),
+            orders.len() > 1 && crosses(combined) && !crosses(own),
+        ))
+    }
+
+    fn invoice(&self, findings: &mut Findings<'a>) -> Option<InvoiceRouting> {
+        let group = self.facts.group;
+        let rule = self
+            .policy
+            .invoices
+            .iter()
+            .filter(|r| r.scope.contains(group))
+            .max_by_key(|r| {
+                (
+                    r.specificity.get(group).copied().flatten(),
+                    std::cmp::Reverse(r.info.order),
+                )
+            })?;
+        findings.trace(
+            &rule.info,
+            "invoice",
+            None,
+            format!("invoice template `{}`", rule.template),
+        );
+        let order_date = self.context.now.as_deref().and_then(local_date);
+        let invoice_date =
+            order_date.and_then(|date| crate::invoicing::invoice_date(&rule.cadence, date));
+        let due_date = invoice_date.and_then(|date| {
+            date.checked_add(jiff::Span::new().days(i64::try_from(rule.terms_days).unwrap_or(0)))
+                .ok()
+        });
+        Some(InvoiceRouting {
+            rule: rule.info.id.clone(),
+            template: rule.template.clone(),
+            bill_to: rule.bill_to.clone(),
+            recipients: rule.send_to.clone(),
+            cadence: crate::invoicing::cadence_name(&rule.cadence).to_owned(),
+            split_by: rule.split_by.clone(),
+            terms_days: rule.terms_days,
+            invoice_date: invoice_date.map(|d| d.to_string()),
+            due_date: due_date.map(|d| d.to_string()),
+        })
+    }
+}
+
+fn verdict(state: &LineState) -> Verdict {
+    match state.severity {
+        Some(Severity::Block) => Verdict::Blocked,
+        Some(Severity::Restrict) => Verdict::Restricted,
+        Some(Severity::Warn) => Verdict::Warned,
+        None if state.preferred => Verdict::Preferred,
+        None => Verdict::Allowed,
+    }
+}
+
+fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Block => "block",
+        Severity::Restrict => "restrict",
+        Severity::Warn => "warn",
+    }
+}
+
+fn effect_of(severity: Severity) -> Effect {
+    match severity {
+        Severity::Block => Effect::Block,
+        Severity::Restrict => Effect::Restrict,
+        Severity::Warn => Effect::Warn,
+    }
+}
+
+/// Picks a message for a locale: the exact locale, then its language, then the default.
+pub fn pick_locale(text: &Text, locale: Option<&str>, default_locale: &str) -> (String, String) {
+    if let Some(locale) = locale {
+        if let Some((l, t)) = text
+            .translations
+            .iter()
+            .find(|(l, _)| l.eq_ignore_ascii_case(locale))
+        {
+            return (t.clone(), l.clone());
+        }
+        let language = locale.split('-').next().unwrap_or(locale);
+        if let Some((l, t)) = text
+            .translations
+            .iter()
+            .find(|(l, _)| l.eq_ignore_ascii_case(language))
+        {
+            return (t.clone(), l.clone());
+        }
+    }
+    (text.default.clone(), default_locale.to_owned())
+}
+
+/// Badges for a storefront listing: each product as a one-line order, line rules only.
+pub fn badges(
+    policy: &CompiledPolicy,
+    people: &People,
+    request: &BadgeRequest,
+) -> Answer<BadgeDecision> {
+    let mut errors = Vec::new();
+    let buyer = resolve_buyer(
+        &request.buyer,
+        request.buyer_profile.as_ref(),
+        policy,
+        people,
+        "buyer",
+    );
+    let group = policy.group_ids.get(&request.group).copied();
+    if group.is_none() {
+        errors.push(request_error(
+            ErrorCode::UnknownGroup,
+            format!("unknown group `{}`", request.group),
+            "group",
+        ));
+    }
+    let currency = Currency::of(&request.currency);
+    if currency.is_none() {
+        errors.push(request_error(
+            ErrorCode::UnknownCurrency,
+            format!("unknown currency `{}`", request.currency),
+            "currency",
+        ));
+    }
+    for (i, product) in request.products.iter().enumerate() {
+        if !crate::check::valid_category_id(&product.category) {
+            errors.push(request_error(
+                ErrorCode::InvalidCategory,
+                format!("`{}` is not a valid category id", product.category),
+                format!("products[{i}].category"),
+            ));
+        }
+        if product.unit_price.0.is_sign_negative()
+            || product.unit_price.0.scale() > MAX_UNIT_PRICE_DECIMALS
+        {
+            errors.push(request_error(
+                ErrorCode::TooManyDecimals,
+                "unit price must be a non-negative amount with at most 6 decimals",
+                format!("products[{i}].unitPrice"),
+            ));
+        }
+    }
+    let buyer = match buyer {
+        Ok(buyer) => Some(buyer),
+        Err(mut problems) => {
+            errors.append(&mut problems);
+            None
+        }
+    };
+    let (Some(buyer), Some(group), Some(currency), true) =
+        (buyer, group, currency, errors.is_empty())
+    else {
+        return Answer::Failure { errors };
+    };
+    static NO_CONTEXT: std::sync::OnceLock<Context> = std::sync::OnceLock::new();
+    let context = NO_CONTEXT.get_or_init(Context::default);
+    let facts = OrderFacts {
+        id: String::new(),
+        currency,
+        group,
+        subtotal: Decimal::ZERO,
+        tax: Decimal::ZERO,
+        shipping: Decimal::ZERO,
+        total: Decimal::ZERO,
+        payment_method: None,
+        po_number: None,
+        ship_to: None,
+        cost_centre: None,
+        buyer_id: buyer.user.id.clone(),
+        buyer_manager: buyer.user.manager.clone(),
+        buyer_approval_limit: None,
+        lines: Vec::new(),
+        rates: Vec::new(),
+    };
+    let locale = request.locale.clone().or_else(|| buyer.user.locale.clone());
+    let checkout = Checkout {
+        policy,
+        people,
+        context,
+        facts,
+        locale,
+        now: None,
+    };
+    let mut findings = Findings::default();
+    let mut badges = Vec::with_capacity(request.products.len());
+    for product in &request.products {
+        let line = LineFacts {
+            id: product.id.clone(),
+            product: product.id.clone(),
+            category: product.category.clone(),
+            supplier: product.supplier.clone(),
+            unit_price: product.unit_price.0,
+            quantity: Decimal::ONE,
+            amount: product.unit_price.0,
+            kept: true,
+        };
+        let mut facts = checkout.facts.clone();
+        facts.subtotal = line.amount;
+        facts.total = line.amount;
+        facts.lines = vec![line.clone()];
+        let scope = Scope {
+            policy,
+            order: &facts,
+            line: None,
+        };
+        let state = checkout.line(&line, &scope, &mut findings);
+        let rank = |m: &Message| match m.severity.as_str() {
+            "block" => 3,
+            "restrict" => 2,
+            "warn" => 1,
+            _ => 0,
+        };
+        let message = state
+            .messages
+            .iter()
+            .map(|(order, m)| (rank(m), std::cmp::Reverse(*order), m))
+            .max_by_key(|(r, o, _)| (*r, *o))
+            .map(|(_, _, m)| m.clone());
+        badges.push(Badge {
+            product: product.id.clone(),
+            verdict: verdict(&state),
+            message,
+            suggestions: state.suggestions,
+        });
+    }
+    Answer::Success {
+        result: BadgeDecision {
+            badges,
+            errors: findings.errors,
+            policy: PolicyRef {
+                name: policy.name.clone(),
+                hash: policy.hash.clone(),
+            },
+        },
+    }
+}

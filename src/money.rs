@@ -1,0 +1,165 @@
+//! Exact money: currencies with their ISO 4217 minor units, rounding, and conversion.
+//!
+//! Amounts are `rust_decimal::Decimal`; every operation is checked, so an overflow is an
+//! error value, never a wrap or a panic.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::check::minor_units;
+use crate::contract::Rate;
+
+/// A currency and its minor units, e.g. `CAD` with 2, `JPY` with 0, `KWD` with 3.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Currency {
+    pub code: String,
+    pub minor_units: u32,
+}
+
+impl Currency {
+    /// Looks up an ISO 4217 code, e.g. `Currency::of("JPY")`.
+    pub fn of(code: &str) -> Option<Currency> {
+        minor_units(code).map(|minor_units| Currency {
+            code: code.to_owned(),
+            minor_units,
+        })
+    }
+}
+
+/// How amounts are rounded to a currency's minor unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rounding {
+    HalfEven,
+    HalfUp,
+    HalfDown,
+    Up,
+    Down,
+}
+
+impl Rounding {
+    pub fn from_keyword(word: &str) -> Rounding {
+        match word {
+            "half_up" => Rounding::HalfUp,
+            "half_down" => Rounding::HalfDown,
+            "up" => Rounding::Up,
+            "down" => Rounding::Down,
+            _ => Rounding::HalfEven,
+        }
+    }
+
+    fn strategy(self) -> RoundingStrategy {
+        match self {
+            Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
+            Rounding::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            Rounding::HalfDown => RoundingStrategy::MidpointTowardZero,
+            Rounding::Up => RoundingStrategy::AwayFromZero,
+            Rounding::Down => RoundingStrategy::ToZero,
+        }
+    }
+
+    /// Rounds to `units` decimals and pads to exactly that scale, e.g. `12.5` → `12.50`.
+    pub fn round(self, amount: Decimal, units: u32) -> Decimal {
+        let mut rounded = amount.round_dp_with_strategy(units, self.strategy());
+        rounded.rescale(units);
+        rounded
+    }
+}
+
+/// Why a money operation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoneyError {
+    Overflow,
+    NoRate { from: String, to: String },
+}
+
+/// `a × b`, checked.
+pub fn mul(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
+    a.checked_mul(b).ok_or(MoneyError::Overflow)
+}
+
+/// `a + b`, checked.
+pub fn add(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
+    a.checked_add(b).ok_or(MoneyError::Overflow)
+}
+
+/// `a - b`, checked.
+pub fn sub(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
+    a.checked_sub(b).ok_or(MoneyError::Overflow)
+}
+
+/// Converts `amount` from one currency to another with a rate from the request, rounding
+/// to the target's minor unit. A direct rate (`from → to`) is used when given, else the
+/// inverse of `to → from`; with neither, the conversion fails.
+pub fn convert(
+    amount: Decimal,
+    from: &str,
+    to: &Currency,
+    rates: &[Rate],
+    rounding: Rounding,
+) -> Result<Decimal, MoneyError> {
+    if from == to.code {
+        return Ok(amount);
+    }
+    let direct = rates.iter().find(|r| r.from == from && r.to == to.code);
+    let converted = if let Some(rate) = direct {
+        mul(amount, rate.rate.0)?
+    } else if let Some(rate) = rates.iter().find(|r| r.from == to.code && r.to == from) {
+        amount
+            .checked_div(rate.rate.0)
+            .ok_or(MoneyError::Overflow)?
+    } else {
+        return Err(MoneyError::NoRate {
+            from: from.to_owned(),
+            to: to.code.clone(),
+        });
+    };
+    Ok(rounding.round(converted, to.minor_units))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Amount;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str_exact(s).unwrap()
+    }
+
+    #[test]
+    fn half_even_rounds_midpoints_to_even() {
+        assert_eq!(Rounding::HalfEven.round(dec("2.345"), 2), dec("2.34"));
+        assert_eq!(Rounding::HalfEven.round(dec("2.355"), 2), dec("2.36"));
+        assert_eq!(Rounding::HalfUp.round(dec("2.345"), 2), dec("2.35"));
+        assert_eq!(Rounding::Down.round(dec("2.349"), 2), dec("2.34"));
+        assert_eq!(
+            Rounding::HalfEven.round(dec("12.5"), 2).to_string(),
+            "12.50"
+        );
+        assert_eq!(Rounding::HalfEven.round(dec("150000.5"), 0), dec("150000"));
+    }
+
+    #[test]
+    fn conversion_needs_a_rate() {
+        let eur = Currency::of("EUR").unwrap();
+        let rates = [Rate {
+            from: "USD".into(),
+            to: "EUR".into(),
+            rate: Amount(dec("0.9")),
+        }];
+        assert_eq!(
+            convert(dec("10.05"), "USD", &eur, &rates, Rounding::HalfEven),
+            Ok(dec("9.04"))
+        );
+        assert!(matches!(
+            convert(dec("1"), "GBP", &eur, &rates, Rounding::HalfEven),
+            Err(MoneyError::NoRate { .. })
+        ));
+    }
+
+    #[test]
+    fn minor_units_follow_iso_4217() {
+        assert_eq!(Currency::of("JPY").unwrap().minor_units, 0);
+        assert_eq!(Currency::of("KWD").unwrap().minor_units, 3);
+        assert_eq!(Currency::of("CAD").unwrap().minor_units, 2);
+        assert!(Currency::of("XYZ").is_none());
+    }
+}
