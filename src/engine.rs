@@ -191,7 +191,6 @@ fn describe_json_error(error: &serde_json::Error) -> String {
     let text = text
         .replace("u64", "a whole number")
         .replace("u32", "a whole number")
-        .replace("a string", "a string")
         .replace("struct ", "an object ");
     let mut chars = text.chars();
     match chars.next() {

@@ -894,7 +894,10 @@ impl<'a> Checkout<'a> {
             let spent = match spent {
                 Ok(spent) => spent,
                 Err(f) => {
-                    fault.get_or_insert(f);
+                    // Only an order that draws on the budget needs its consumption.
+                    if draw > Decimal::ZERO || fault.is_some() {
+                        fault.get_or_insert(f);
+                    }
                     Decimal::ZERO
                 }
             };
