@@ -642,3 +642,158 @@ pub struct TestFailure {
     pub actual: String,
     pub span: SourceSpanValue,
 }
+
+// ─── approval workflow ───────────────────────────────────────────────────────────────
+
+/// Where an order's approval stands: the order, when it was submitted, what happened since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProgressRequest {
+    /// The order as it stands now, evaluated afresh.
+    pub checkout: CheckoutRequest,
+    /// When the order was submitted for approval (RFC 3339).
+    pub submitted_at: String,
+    /// The time the state is computed for (RFC 3339).
+    pub now: String,
+    #[serde(default)]
+    pub events: Vec<WorkflowEvent>,
+    /// Set when the order changed after approvals were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<OrderChange>,
+}
+
+/// The order as it was approved, and when it changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderChange {
+    pub previous_order: Order,
+    pub changed_at: String,
+}
+
+/// Something that happened to the order, e.g. `{"type": "approved", "by": "x", "at": "…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", tag = "type", deny_unknown_fields)]
+pub enum WorkflowEvent {
+    #[serde(rename_all = "camelCase")]
+    Approved { by: String, at: String },
+    /// A rejection of the whole order (no `lines`) or of some lines; rejecting lines
+    /// approves the rest at that level.
+    #[serde(rename_all = "camelCase")]
+    Rejected {
+        by: String,
+        at: String,
+        #[serde(default)]
+        lines: Vec<String>,
+        #[serde(default)]
+        reason: String,
+    },
+    /// `from` lets `to` act for them between `valid_from` and `valid_until`.
+    #[serde(rename_all = "camelCase")]
+    Delegated {
+        from: String,
+        to: String,
+        at: String,
+        valid_from: String,
+        valid_until: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    Comment {
+        by: String,
+        at: String,
+        text: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum WorkflowStatus {
+    Pending,
+    Escalated,
+    Approved,
+    Rejected,
+    PartiallyRejected,
+    Expired,
+    /// The policy blocks the order: no approval can release it.
+    Blocked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowState {
+    pub status: WorkflowStatus,
+    /// The level waiting for approval, while pending or escalated.
+    pub level: Option<u64>,
+    /// Who may act now, and what each may do.
+    pub may_act: Vec<Actor>,
+    pub levels: Vec<LevelProgress>,
+    pub rejected_lines: Vec<String>,
+    /// When the approval hold runs out, unless decided before.
+    pub expires_at: String,
+    pub reason: Option<String>,
+    /// The outcome of each event, in the order they were applied (by time).
+    pub steps: Vec<Step>,
+    pub comments: Vec<Comment>,
+    pub plan: ApprovalPlan,
+    pub errors: Vec<EvalError>,
+    pub policy: PolicyRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    pub user: String,
+    /// Set when the user acts as a delegate.
+    pub on_behalf_of: Option<String>,
+    /// `approve`, `reject`, `rejectLines`.
+    pub actions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LevelProgress {
+    pub level: u64,
+    /// `approved`, `pending`, `escalated`, `waiting` or `rejected`.
+    pub status: String,
+    pub needed: u64,
+    pub approvals: Vec<ApprovalRecord>,
+    /// Escalation targets once the level's timeout passed.
+    pub escalated_to: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalRecord {
+    pub by: String,
+    pub on_behalf_of: Option<String>,
+    pub at: String,
+}
+
+/// What one event did: accepted (and the status after it) or refused with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// Position of the event in the request's `events`.
+    pub event: usize,
+    pub accepted: bool,
+    pub reason: Option<String>,
+    pub status: WorkflowStatus,
+    pub level: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Comment {
+    pub by: String,
+    pub at: String,
+    pub text: String,
+}

@@ -121,6 +121,10 @@ impl Engine {
         crate::eval::badges(&self.policy, &self.people, request)
     }
 
+    pub fn progress(&self, request: &ProgressRequest) -> Answer<WorkflowState> {
+        crate::workflow::progress(&self.policy, &self.people, request)
+    }
+
     pub fn run_tests(&self) -> TestReport {
         crate::testing::run_tests(&self.policy, &self.directory)
     }
@@ -132,6 +136,10 @@ impl Engine {
 
     pub fn authorize_json(&self, request: &str) -> String {
         answer_json(parse_json(request).map(|r| self.authorize(&r)))
+    }
+
+    pub fn progress_json(&self, request: &str) -> String {
+        answer_json(parse_json(request).map(|r| self.progress(&r)))
     }
 
     pub fn badges_json(&self, request: &str) -> String {

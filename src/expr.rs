@@ -306,7 +306,9 @@ impl<'a> Scope<'a> {
             },
             BinaryOp::Of => {
                 let share = |p: Decimal, x: Decimal| -> Result<Decimal, Fault> {
-                    money::mul(p, x)?.checked_div(Decimal::ONE_HUNDRED).ok_or_else(overflow)
+                    money::mul(p, x)?
+                        .checked_div(Decimal::ONE_HUNDRED)
+                        .ok_or_else(overflow)
                 };
                 match (l, r) {
                     (Value::Percent(p), Value::Money(a, c)) => Value::Money(share(p, a)?, c),

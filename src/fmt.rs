@@ -982,7 +982,7 @@ fn write_expr(out: &mut String, expr: &Expr, before_comma: bool) {
             out.push(' ');
             out.push_str(op.symbol());
             out.push(' ');
-            write_operand(out, right, precedence(right) < p, before_comma);
+            write_operand(out, right, precedence(right) <= p, before_comma);
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod people;
 pub mod problem;
 pub mod syntax;
 pub mod testing;
+pub mod workflow;
 
 pub use diagnostic::{Diagnostic, Label, LineIndex, Severity, SourceSpan, Span};
 pub use engine::Engine;
