@@ -533,6 +533,15 @@ pub enum SplitKey {
     Category,
 }
 
+impl SplitKey {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            SplitKey::Supplier => "supplier",
+            SplitKey::Category => "category",
+        }
+    }
+}
+
 /// Which amount of an order a threshold compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AmountBasis {
@@ -617,6 +626,15 @@ pub enum Cadence {
 pub enum InvoiceKey {
     Group,
     PoNumber,
+}
+
+impl InvoiceKey {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            InvoiceKey::Group => "group",
+            InvoiceKey::PoNumber => "po_number",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -363,7 +363,7 @@ impl Checker {
                 }
                 Setting::Tier(tier) => self.model.tier = tier.name.clone(),
                 Setting::ApprovalHold(hold) if hold.hours() == 0 => {
-                    self.report(Problem::NonPositiveAmount, hold.span);
+                    self.report(Problem::ZeroDuration, hold.span);
                 }
                 _ => {}
             }
@@ -435,12 +435,12 @@ impl Checker {
         for declaration in &policy.declarations {
             if let Declaration::Category(category) = declaration {
                 self.unique(&mut aliases, "category", &category.name);
-                if valid_category_id(&category.id.value) {
-                    self.model
-                        .categories
-                        .entry(category.name.name.clone())
-                        .or_insert_with(|| category.id.value.clone());
-                } else {
+                // Recorded even when invalid, so its uses do not report it a second time.
+                self.model
+                    .categories
+                    .entry(category.name.name.clone())
+                    .or_insert_with(|| category.id.value.clone());
+                if !valid_category_id(&category.id.value) {
                     let problem = Problem::InvalidCategoryId {
                         id: category.id.value.clone(),
                     };
@@ -517,18 +517,26 @@ impl Checker {
                 }
             }
         }
-        for role in by_name.values() {
+        // Each cycle is reported once, at the `extends` of its first role in source order.
+        let mut in_cycle: BTreeSet<&str> = BTreeSet::new();
+        let unique = declared
+            .iter()
+            .filter(|r| by_name.get(r.name.name.as_str()).is_some_and(|d| std::ptr::eq(*d, **r)));
+        for role in unique {
             let mut actions: BTreeSet<String> =
                 role.actions.iter().map(|a| a.name.clone()).collect();
             let mut visited = vec![role.name.name.as_str()];
             let mut parent = role.extends.as_ref();
             while let Some(base) = parent {
                 if visited.contains(&base.name.as_str()) {
-                    let problem = Problem::RoleCycle {
-                        name: role.name.name.clone(),
-                        through: base.name.clone(),
-                    };
-                    self.report(problem, base.span);
+                    let closes_on_itself = base.name == role.name.name;
+                    if closes_on_itself && !in_cycle.contains(role.name.name.as_str()) {
+                        in_cycle.extend(visited.iter().copied());
+                        let through = visited.last().copied().unwrap_or_default().to_owned();
+                        let problem = Problem::RoleCycle { name: role.name.name.clone(), through };
+                        let span = role.extends.as_ref().map_or(role.name.span, |e| e.span);
+                        self.report(problem, span);
+                    }
                     break;
                 }
                 visited.push(base.name.as_str());
@@ -853,7 +861,7 @@ impl Checker {
             }
             if let Some(escalation) = &level.escalation {
                 if escalation.after.hours() == 0 {
-                    self.report(Problem::NonPositiveAmount, escalation.after.span);
+                    self.report(Problem::ZeroDuration, escalation.after.span);
                 }
                 self.approver(&escalation.to);
             }
@@ -950,7 +958,7 @@ impl Checker {
     fn split(&mut self, split: &SplitDecl) {
         self.scope(split.scope.as_ref());
         if split.window.hours() == 0 {
-            self.report(Problem::NonPositiveAmount, split.window.span);
+            self.report(Problem::ZeroDuration, split.window.span);
         } else if split.window.hours() > MAX_SPLIT_WINDOW_DAYS * 24 {
             let problem = Problem::WindowTooLong {
                 hours: split.window.hours(),
@@ -962,7 +970,7 @@ impl Checker {
             split
                 .same
                 .iter()
-                .map(|(key, span)| (format!("{key:?}").to_lowercase(), *span)),
+                .map(|(key, span)| (key.keyword().to_owned(), *span)),
         );
         self.money(&split.threshold, false);
         if !split.threshold.amount.is_sign_positive() || split.threshold.amount.is_zero() {
@@ -995,7 +1003,7 @@ impl Checker {
             invoice
                 .split_by
                 .iter()
-                .map(|(key, span)| (format!("{key:?}"), *span)),
+                .map(|(key, span)| (key.keyword().to_owned(), *span)),
         );
         if let Cadence::Weeks { weeks, span, .. } = &invoice.cadence {
             if !(1..=2).contains(weeks) {
@@ -1112,6 +1120,49 @@ impl Checker {
                 _ => None,
             })
             .collect();
+        // An unconditional block hides any other unconditional rule on the same lines.
+        let unconditional: Vec<(&RuleDecl, &Vec<CategoryRef>)> = policy
+            .declarations
+            .iter()
+            .filter_map(|d| match d {
+                Declaration::Rule(r) => match &r.target {
+                    RuleTarget::Lines { categories, condition: None, .. } => Some((r, categories)),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        for (i, (first, first_categories)) in unconditional.iter().enumerate() {
+            for (second, second_categories) in unconditional.iter().skip(i + 1) {
+                let (block, other, block_categories, other_categories) =
+                    match (first.severity, second.severity) {
+                        (Severity::Block, Severity::Block) => continue,
+                        (Severity::Block, _) => (first, second, first_categories, second_categories),
+                        (_, Severity::Block) => (second, first, second_categories, first_categories),
+                        _ => continue,
+                    };
+                let hidden = !other_categories.is_empty()
+                    && other_categories.iter().all(|c| {
+                        block_categories.iter().any(|b| {
+                            let (b, c) = (self.resolve_category(b), self.resolve_category(c));
+                            matches!((b, c), (Some(b), Some(c)) if category_covers(&b, &c))
+                        })
+                    });
+                if hidden && scopes_equal(block.scope.as_ref(), other.scope.as_ref()) {
+                    let problem = Problem::Contradiction {
+                        first: first.name.name.clone(),
+                        second: second.name.name.clone(),
+                        reason: format!(
+                            "`{}` can never show because `{}` blocks the same lines",
+                            other.name.name, block.name.name
+                        ),
+                    };
+                    let report = Report::new(problem, second.name.span)
+                        .label(first.name.span, "the other rule");
+                    self.reports.push(report);
+                }
+            }
+        }
         for declaration in &policy.declarations {
             let Declaration::Prefer(prefer) = declaration else {
                 continue;

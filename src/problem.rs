@@ -102,8 +102,6 @@ pub enum Problem {
     },
     #[error("`{path}` is only available inside a line rule or `lines where`")]
     LineOutsideLines { path: String },
-    #[error("order amount `{path}` is not known before the order is totalled")]
-    AmountNotAvailable { path: String },
 
     // ─── P04xx: values ───
     #[error("terms net {days} need account tier `{needed}`, the policy's tier is `{tier}`")]
@@ -142,8 +140,6 @@ pub enum Problem {
     DefaultNotAllowed { method: String },
     #[error("`{key}` is listed more than once")]
     DuplicateKey { key: String },
-    #[error("unknown setting value `{value}` for `{setting}`")]
-    InvalidSettingValue { setting: String, value: String },
     #[error("management chain length must be between 1 and {limit}")]
     ChainLengthOutOfRange { limit: u64 },
     #[error("a window of {hours} hours is longer than the limit of {limit} days")]
@@ -160,6 +156,8 @@ pub enum Problem {
     EmptyPreferredList,
     #[error("price rule references `{id}`, which has no price in the preferred list")]
     PriceReferenceWithoutPrice { id: String },
+    #[error("duration must be longer than zero")]
+    ZeroDuration,
 
     // ─── P05xx: warnings ───
     #[error("rule `{name}` can never apply: {reason}")]
@@ -212,7 +210,6 @@ impl Problem {
             CurrencyMismatch { .. } => "P0303",
             InvalidOperands { .. } => "P0304",
             LineOutsideLines { .. } => "P0305",
-            AmountNotAvailable { .. } => "P0306",
             TermsNeedTier { .. } => "P0401",
             UnsupportedTerms { .. } => "P0402",
             QuorumTooLarge { .. } => "P0403",
@@ -227,7 +224,6 @@ impl Problem {
             UnlimitedBandNotLast => "P0412",
             DefaultNotAllowed { .. } => "P0413",
             DuplicateKey { .. } => "P0414",
-            InvalidSettingValue { .. } => "P0415",
             ChainLengthOutOfRange { .. } => "P0416",
             WindowTooLong { .. } => "P0417",
             UnsupportedWeeks { .. } => "P0418",
@@ -236,6 +232,7 @@ impl Problem {
             ZeroQuantity => "P0421",
             EmptyPreferredList => "P0422",
             PriceReferenceWithoutPrice { .. } => "P0423",
+            ZeroDuration => "P0424",
             NeverFires { .. } => "P0501",
             Contradiction { .. } => "P0502",
             UnusedCategory { .. } => "P0503",

@@ -148,12 +148,20 @@ fn syntax_report(source: &str, error: &pest::error::Error<Rule>) -> Report {
     match &error.variant {
         ErrorVariant::CustomError { .. } => Report::new(Problem::ParserLimit, span),
         ErrorVariant::ParsingError { positives, .. } => {
-            let mut expected: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
+            let mut expected: Vec<String> = positives
+                .iter()
+                .filter_map(|r| describe(*r))
+                .flat_map(|d| d.split(", "))
+                .map(str::to_owned)
+                .collect();
+            for token in expected_punctuation(source) {
+                expected.push(format!("`{token}`"));
+            }
             expected.sort_unstable();
             expected.dedup();
             let expected = match expected.as_slice() {
                 [] => "something else".to_owned(),
-                [one] => (*one).to_owned(),
+                [one] => one.clone(),
                 [init @ .., last] => format!("{} or {last}", init.join(", ")),
             };
             let found = if token.is_empty() {
@@ -166,23 +174,40 @@ fn syntax_report(source: &str, error: &pest::error::Error<Rule>) -> Report {
     }
 }
 
-/// The word or symbol at a byte offset, for "unexpected `…`".
+/// The punctuation (`}`, `:`, `,` …) pest expected where parsing failed. Literal tokens
+/// are only tracked with error detail on, which costs time, so the failing parse is
+/// repeated with it rather than paying for it on every successful parse.
+fn expected_punctuation(source: &str) -> Vec<String> {
+    pest::set_error_detail(true);
+    let retry = ProcuraParser::parse(Rule::policy_file, source);
+    pest::set_error_detail(false);
+    let Err(error) = retry else { return Vec::new() };
+    let Some(attempts) = error.parse_attempts() else { return Vec::new() };
+    attempts
+        .expected_tokens()
+        .iter()
+        .map(ToString::to_string)
+        .filter(|t| !t.is_empty() && t != "//" && t.chars().all(|c| c.is_ascii_punctuation()))
+        .collect()
+}
+
+/// The word or symbol at a byte offset, for "unexpected `…`": at most 40 characters and
+/// never past the end of the line.
 fn token_at(source: &str, start: usize) -> &str {
     let rest = source.get(start..).unwrap_or_default();
+    let rest = rest.split('\n').next().unwrap_or_default();
     let Some(first) = rest.chars().next() else {
         return "";
     };
     let len = if first.is_alphanumeric() || first == '_' {
-        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-            .unwrap_or(rest.len())
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(rest.len())
     } else if first == '"' {
-        rest.get(1..)
-            .and_then(|r| r.find(['"', '\n']))
-            .map_or(rest.len(), |n| n + 2)
+        rest.get(1..).and_then(|r| r.find('"')).map_or(rest.len(), |n| n + 2)
     } else {
         first.len_utf8()
     };
-    rest.get(..len.min(40)).unwrap_or(rest)
+    let end = rest.char_indices().nth(40).map_or(rest.len(), |(i, _)| i).min(len);
+    rest.get(..end).unwrap_or_default()
 }
 
 /// What a grammar rule looks like to an author; `None` hides it from "expected" lists.
@@ -198,7 +223,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::percent => "a percentage such as `10%`",
         Rule::date => "a date such as `2026-01-31`",
         Rule::duration => "a duration such as `7 days`",
-        Rule::time_unit => "`hours`, `days` or `weeks`",
+        Rule::time_unit => "`hours`, `days`, `weeks`",
         Rule::locale => "a locale such as `fr-CA`",
         Rule::text => "a message",
         Rule::category_ref | Rule::category_list => "a category",
@@ -224,16 +249,16 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::blocked_line_setting => "`blocked_line`",
         Rule::hold_setting => "`approval_hold`",
         Rule::reapprove_setting => "`reapprove_on`",
-        Rule::rounding_mode => "`half_even`, `half_up`, `half_down`, `up` or `down`",
-        Rule::tier => "`standard`, `plus` or `premium`",
-        Rule::blocked_line_mode => "`blocks_order` or `drops_line`",
-        Rule::reapprove_mode => "`any_increase` or `threshold`",
+        Rule::rounding_mode => "`half_even`, `half_up`, `half_down`, `up`, `down`",
+        Rule::tier => "`standard`, `plus`, `premium`",
+        Rule::blocked_line_mode => "`blocks_order`, `drops_line`",
+        Rule::reapprove_mode => "`any_increase`, `threshold`",
         Rule::scope => "`for`",
-        Rule::scope_target => "a group or `all`",
+        Rule::scope_target => "a group, `all`",
         Rule::all_groups => "`all`",
-        Rule::scope_mode => "`only` or `and subgroups`",
+        Rule::scope_mode => "`only`, `and subgroups`",
         Rule::exceptions => "`except`",
-        Rule::rule_effect | Rule::severity => "`block`, `restrict` or `warn`",
+        Rule::rule_effect | Rule::severity => "`block`, `restrict`, `warn`",
         Rule::lines_target => "`lines`",
         Rule::order_target => "`order`",
         Rule::message => "`message`",
@@ -241,38 +266,38 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::preferred_suppliers => "`suppliers`",
         Rule::otherwise => "`otherwise`",
         Rule::price_rule => "`when price`",
-        Rule::action => "`block`, `restrict` or `warn`",
+        Rule::action => "`block`, `restrict`, `warn`",
         Rule::level => "`level`",
         Rule::approve => "`approve`",
-        Rule::approver_set | Rule::quorum => "`any of`, `all of` or a number followed by `of`",
+        Rule::approver_set | Rule::quorum => "`any of`, `all of`, a number followed by `of`",
         Rule::any_of | Rule::all_of | Rule::count_of => "a quorum",
         Rule::user_approver => "`user`",
         Rule::role_approver => "`role`",
         Rule::chain_approver => "`management chain`",
         Rule::manager_approver => "`manager`",
-        Rule::group_ref | Rule::order_group => "a group or `order.group`",
+        Rule::group_ref | Rule::order_group => "a group, `order.group`",
         Rule::fallback => "`fallback`",
         Rule::escalation => "`escalate`",
         Rule::self_approval => "`self approval`",
-        Rule::self_allowed | Rule::self_denied => "`allowed` or `not allowed`",
+        Rule::self_allowed | Rule::self_denied => "`allowed`, `not allowed`",
         Rule::per_user => "`per user`",
-        Rule::period => "`weekly`, `monthly`, `quarterly` or `yearly`",
+        Rule::period => "`weekly`, `monthly`, `quarterly`, `yearly`",
         Rule::band => "`over`",
-        Rule::split_keys | Rule::split_key => "`supplier` or `category`",
-        Rule::amount_basis => "`subtotal`, `total`, `tax` or `shipping`",
+        Rule::split_keys | Rule::split_key => "`supplier`, `category`",
+        Rule::amount_basis => "`subtotal`, `total`, `tax`, `shipping`",
         Rule::cadence | Rule::per_order | Rule::every_month | Rule::every_weeks => {
-            "`per order`, `every month`, `every week` or `every 2 weeks`"
+            "`per order`, `every month`, `every week`, `every 2 weeks`"
         }
-        Rule::invoice_keys | Rule::invoice_key => "`group` or `po_number`",
-        Rule::credit_mode => "`credit_note`, `adjustment` or `listed`",
+        Rule::invoice_keys | Rule::invoice_key => "`group`, `po_number`",
+        Rule::credit_mode => "`credit_note`, `adjustment`, `listed`",
         Rule::test_user => "`user`",
         Rule::test_buyer => "`buyer`",
         Rule::test_order => "`order`",
         Rule::test_line => "`line`",
         Rule::test_spent => "`spent`",
         Rule::test_expect => "`expect`",
-        Rule::outcome => "`allowed`, `approval_required` or `blocked`",
-        Rule::verdict => "`allowed`, `preferred`, `warned`, `restricted` or `blocked`",
+        Rule::outcome => "`allowed`, `approval_required`, `blocked`",
+        Rule::verdict => "`allowed`, `preferred`, `warned`, `restricted`, `blocked`",
         Rule::expect_line => "`line`",
         Rule::expect_levels => "`levels`",
         Rule::expect_approver => "`approver`",
@@ -303,9 +328,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::mul_op
         | Rule::of_op => "an operator",
         Rule::compare_op => "a comparison such as `>=`",
-        Rule::boolean => "`true` or `false`",
+        Rule::boolean => "`true`, `false`",
         Rule::list => "a list",
-        Rule::aggregate | Rule::aggregate_fn => "`sum`, `count`, `any` or `all`",
+        Rule::aggregate | Rule::aggregate_fn => "`sum`, `count`, `any`, `all`",
         Rule::category_set => "`category`",
         Rule::group_set => "`group`",
         Rule::path => "a field such as `order.subtotal`",
@@ -458,16 +483,13 @@ impl Lowerer {
                 Some(c) => value.push(c),
                 None => {
                     let start = span.start + 1 + at;
-                    let escape = inner
-                        .get(at..)
-                        .unwrap_or_default()
-                        .chars()
-                        .take(10)
-                        .collect();
-                    return self.fail(
-                        Problem::InvalidEscape { escape },
-                        Span::new(start, start + 2),
-                    );
+                    let rest = inner.get(at..).unwrap_or_default();
+                    let len = match rest.find('}') {
+                        Some(close) if rest.starts_with("\\u{") => close + 1,
+                        _ => rest.chars().take(2).map(char::len_utf8).sum(),
+                    };
+                    let escape = rest.get(..len).unwrap_or(rest).to_owned();
+                    return self.fail(Problem::InvalidEscape { escape }, Span::new(start, start + len));
                 }
             }
         }
