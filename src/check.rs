@@ -519,9 +519,11 @@ impl Checker {
         }
         // Each cycle is reported once, at the `extends` of its first role in source order.
         let mut in_cycle: BTreeSet<&str> = BTreeSet::new();
-        let unique = declared
-            .iter()
-            .filter(|r| by_name.get(r.name.name.as_str()).is_some_and(|d| std::ptr::eq(*d, **r)));
+        let unique = declared.iter().filter(|r| {
+            by_name
+                .get(r.name.name.as_str())
+                .is_some_and(|d| std::ptr::eq(*d, **r))
+        });
         for role in unique {
             let mut actions: BTreeSet<String> =
                 role.actions.iter().map(|a| a.name.clone()).collect();
@@ -533,7 +535,10 @@ impl Checker {
                     if closes_on_itself && !in_cycle.contains(role.name.name.as_str()) {
                         in_cycle.extend(visited.iter().copied());
                         let through = visited.last().copied().unwrap_or_default().to_owned();
-                        let problem = Problem::RoleCycle { name: role.name.name.clone(), through };
+                        let problem = Problem::RoleCycle {
+                            name: role.name.name.clone(),
+                            through,
+                        };
                         let span = role.extends.as_ref().map_or(role.name.span, |e| e.span);
                         self.report(problem, span);
                     }
@@ -1126,7 +1131,11 @@ impl Checker {
             .iter()
             .filter_map(|d| match d {
                 Declaration::Rule(r) => match &r.target {
-                    RuleTarget::Lines { categories, condition: None, .. } => Some((r, categories)),
+                    RuleTarget::Lines {
+                        categories,
+                        condition: None,
+                        ..
+                    } => Some((r, categories)),
                     _ => None,
                 },
                 _ => None,
@@ -1137,8 +1146,12 @@ impl Checker {
                 let (block, other, block_categories, other_categories) =
                     match (first.severity, second.severity) {
                         (Severity::Block, Severity::Block) => continue,
-                        (Severity::Block, _) => (first, second, first_categories, second_categories),
-                        (_, Severity::Block) => (second, first, second_categories, first_categories),
+                        (Severity::Block, _) => {
+                            (first, second, first_categories, second_categories)
+                        }
+                        (_, Severity::Block) => {
+                            (second, first, second_categories, first_categories)
+                        }
                         _ => continue,
                     };
                 let hidden = !other_categories.is_empty()

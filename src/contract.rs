@@ -797,3 +797,150 @@ pub struct Comment {
     pub at: String,
     pub text: String,
 }
+
+// ─── invoice runs ────────────────────────────────────────────────────────────────────
+
+/// A period's orders to invoice. Orders are kept as raw JSON so that one malformed order is
+/// reported by path and left out, instead of failing the whole run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InvoiceRunRequest {
+    /// The month whose orders are invoiced, `YYYY-MM`.
+    pub period: String,
+    /// The day the run happens (`YYYY-MM-DD`); defaults to the 1st of the next month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_date: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<InvoiceOrder>"))]
+    pub orders: Vec<serde_json::Value>,
+}
+
+/// An order as invoicing sees it: placed, with its status and line amounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InvoiceOrder {
+    pub id: String,
+    pub group: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub po_number: Option<String>,
+    pub status: OrderStatus,
+    /// RFC 3339 with an offset; the order's date is the date in that offset.
+    pub placed_at: String,
+    pub currency: String,
+    pub lines: Vec<InvoiceLineInput>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum OrderStatus {
+    Approved,
+    Shipped,
+    Delivered,
+    Cancelled,
+    /// A refund: its lines are credits (their amounts are refunded).
+    Refunded,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InvoiceLineInput {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Negative for a credit (a return or a discount).
+    pub amount: Amount,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct InvoiceRun {
+    pub period: String,
+    pub run_date: String,
+    pub invoices: Vec<Invoice>,
+    /// Orders left out of the run, each with why.
+    pub rejected: Vec<RejectedOrder>,
+    /// Amount due per currency over every invoice (credit notes subtract).
+    pub totals: Vec<CurrencyTotal>,
+    pub policy: PolicyRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Invoice {
+    pub id: String,
+    /// `invoice` or `creditNote`.
+    pub kind: String,
+    pub rule: String,
+    pub template: String,
+    pub bill_to: String,
+    pub recipients: Vec<String>,
+    pub cadence: String,
+    /// Set when the rule splits by group.
+    pub group: Option<String>,
+    /// Set when the rule splits by PO number (`null` groups the orders without one).
+    pub po_number: Option<String>,
+    pub currency: String,
+    pub invoice_date: String,
+    pub terms_days: u64,
+    pub due_date: String,
+    pub lines: Vec<InvoiceLine>,
+    /// Credits listed for information (`credits as listed`); not netted.
+    pub credits: Vec<InvoiceLine>,
+    pub charges: Amount,
+    pub credits_total: Amount,
+    pub amount_due: Amount,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct InvoiceLine {
+    pub order: String,
+    pub po_number: Option<String>,
+    pub line: String,
+    pub description: Option<String>,
+    pub amount: Amount,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RejectedOrder {
+    /// Position in the request's `orders`.
+    pub index: usize,
+    pub order: Option<String>,
+    pub code: String,
+    pub message: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CurrencyTotal {
+    pub currency: String,
+    pub amount_due: Amount,
+}
+
+/// A saved CSV report: which rows and which columns, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReportDefinition {
+    pub name: String,
+    pub rows: ReportRows,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum ReportRows {
+    Orders,
+    Invoices,
+}

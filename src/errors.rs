@@ -1,5 +1,6 @@
 //! Evaluation error codes: `E01xx` malformed input, `E02xx` unknown references,
-//! `E03xx` invalid values, `E04xx` problems met while evaluating a rule.
+//! `E03xx` invalid values, `E04xx` problems met while evaluating a rule, `E05xx` host
+//! limits, `E06xx` invoice runs and reports.
 //!
 //! Request problems name the JSON path of the offending value; rule problems name the
 //! rule and its span. Codes never change meaning once published.
@@ -36,6 +37,12 @@ pub enum ErrorCode {
     ChainCycle,
     ChainTooLong,
     UnknownApprover,
+    OrderCancelled,
+    NoInvoiceRule,
+    OutsidePeriod,
+    NotYetDue,
+    UnknownColumn,
+    InvalidDate,
 }
 
 impl ErrorCode {
@@ -67,6 +74,12 @@ impl ErrorCode {
             ChainCycle => "E0405",
             ChainTooLong => "E0406",
             UnknownApprover => "E0407",
+            OrderCancelled => "E0601",
+            NoInvoiceRule => "E0602",
+            OutsidePeriod => "E0603",
+            NotYetDue => "E0604",
+            UnknownColumn => "E0605",
+            InvalidDate => "E0606",
         }
     }
 

@@ -4,6 +4,8 @@
 //! spanned) → [`check`] (names, types, every error at once) → evaluation. This crate is
 //! the pure core: no I/O, no clock, no platform bindings.
 
+#[cfg(feature = "abi")]
+pub mod abi;
 pub mod approvals;
 pub mod ast;
 pub mod authorize;

@@ -182,7 +182,9 @@ fn expected_punctuation(source: &str) -> Vec<String> {
     let retry = ProcuraParser::parse(Rule::policy_file, source);
     pest::set_error_detail(false);
     let Err(error) = retry else { return Vec::new() };
-    let Some(attempts) = error.parse_attempts() else { return Vec::new() };
+    let Some(attempts) = error.parse_attempts() else {
+        return Vec::new();
+    };
     attempts
         .expected_tokens()
         .iter()
@@ -200,13 +202,20 @@ fn token_at(source: &str, start: usize) -> &str {
         return "";
     };
     let len = if first.is_alphanumeric() || first == '_' {
-        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(rest.len())
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len())
     } else if first == '"' {
-        rest.get(1..).and_then(|r| r.find('"')).map_or(rest.len(), |n| n + 2)
+        rest.get(1..)
+            .and_then(|r| r.find('"'))
+            .map_or(rest.len(), |n| n + 2)
     } else {
         first.len_utf8()
     };
-    let end = rest.char_indices().nth(40).map_or(rest.len(), |(i, _)| i).min(len);
+    let end = rest
+        .char_indices()
+        .nth(40)
+        .map_or(rest.len(), |(i, _)| i)
+        .min(len);
     rest.get(..end).unwrap_or_default()
 }
 
@@ -489,7 +498,10 @@ impl Lowerer {
                         _ => rest.chars().take(2).map(char::len_utf8).sum(),
                     };
                     let escape = rest.get(..len).unwrap_or(rest).to_owned();
-                    return self.fail(Problem::InvalidEscape { escape }, Span::new(start, start + len));
+                    return self.fail(
+                        Problem::InvalidEscape { escape },
+                        Span::new(start, start + len),
+                    );
                 }
             }
         }
@@ -783,11 +795,16 @@ impl Lowerer {
 
     fn group(&mut self, pair: Pair<'_, Rule>) -> Lowered<GroupDecl> {
         let span = span_of(&pair);
-        // `group x {}` and `group x` lower differently so formatting keeps the braces.
-        let braces = pair.as_str().trim_end().ends_with('}');
+        let text = pair.as_str();
         let mut children = pair.into_inner().peekable();
         let name = ident(&self.next(&mut children, span)?);
         let title = self.optional_title(&mut children)?;
+        // `group x {}` and `group x` lower differently so formatting keeps the braces: look
+        // for a `{` right after the name and title, past whitespace and comments.
+        let head_end = title.as_ref().map_or(name.span.end, |t| t.span.end);
+        let braces = text
+            .get(head_end.saturating_sub(span.start)..)
+            .is_some_and(|rest| skip_trivia(rest).starts_with('{'));
         let mut subgroups = Vec::new();
         for child in children {
             subgroups.push(self.group(child)?);
@@ -1634,6 +1651,17 @@ impl Lowerer {
                 },
                 span,
             ),
+        }
+    }
+}
+
+/// The text after leading whitespace and `//` comments.
+fn skip_trivia(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start();
+        match text.strip_prefix("//") {
+            Some(comment) => text = comment.split_once('\n').map_or("", |(_, rest)| rest),
+            None => return text,
         }
     }
 }
