@@ -901,6 +901,7 @@ pub struct Invoice {
 #[serde(rename_all = "camelCase")]
 pub struct InvoiceLine {
     pub order: String,
+    pub order_status: OrderStatus,
     pub po_number: Option<String>,
     pub line: String,
     pub description: Option<String>,
@@ -914,6 +915,7 @@ pub struct RejectedOrder {
     /// Position in the request's `orders`.
     pub index: usize,
     pub order: Option<String>,
+    pub status: Option<OrderStatus>,
     pub code: String,
     pub message: String,
     pub path: String,

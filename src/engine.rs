@@ -125,6 +125,10 @@ impl Engine {
         crate::workflow::progress(&self.policy, &self.people, request)
     }
 
+    pub fn invoice_run(&self, request: &InvoiceRunRequest) -> Answer<InvoiceRun> {
+        crate::invoicing::run(&self.policy, request)
+    }
+
     pub fn run_tests(&self) -> TestReport {
         crate::testing::run_tests(&self.policy, &self.directory)
     }
@@ -140,6 +144,10 @@ impl Engine {
 
     pub fn progress_json(&self, request: &str) -> String {
         answer_json(parse_json(request).map(|r| self.progress(&r)))
+    }
+
+    pub fn invoice_run_json(&self, request: &str) -> String {
+        answer_json(parse_json(request).map(|r| self.invoice_run(&r)))
     }
 
     pub fn badges_json(&self, request: &str) -> String {

@@ -133,10 +133,14 @@ pub fn run(policy: &CompiledPolicy, request: &InvoiceRunRequest) -> Answer<Invoi
     for (index, raw) in request.orders.iter().enumerate() {
         let path = format!("orders[{index}]");
         let order_id = raw.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+        let status = raw
+            .get("status")
+            .and_then(|v| serde_json::from_value::<OrderStatus>(v.clone()).ok());
         let mut reject = |code: ErrorCode, message: String, at: String| {
             rejected.push(RejectedOrder {
                 index,
                 order: order_id.clone(),
+                status,
                 code: code.code().into(),
                 message,
                 path: at,
@@ -260,6 +264,7 @@ pub fn run(policy: &CompiledPolicy, request: &InvoiceRunRequest) -> Answer<Invoi
             let credit = amount.is_sign_negative() && !amount.is_zero();
             let entry = InvoiceLine {
                 order: order.id.clone(),
+                order_status: order.status,
                 po_number: po_number.clone(),
                 line: line.id.clone(),
                 description: line.description.clone(),

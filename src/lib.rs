@@ -22,8 +22,11 @@ pub mod invoicing;
 pub mod money;
 pub mod people;
 pub mod problem;
+pub mod reports;
 pub mod syntax;
 pub mod testing;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 pub mod workflow;
 
 pub use diagnostic::{Diagnostic, Label, LineIndex, Severity, SourceSpan, Span};

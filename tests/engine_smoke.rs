@@ -18,3 +18,26 @@ fn maple_evaluates() {
         serde_json::to_string_pretty(&engine.run_tests()).unwrap()
     );
 }
+
+#[test]
+fn maple_invoice_run() {
+    let src = std::fs::read_to_string("examples/maple.procura").unwrap();
+    let engine = procura::Engine::new(&src, &Default::default()).unwrap();
+    let req = std::fs::read_to_string("examples/maple.orders-2026-11.json").unwrap();
+    let out: serde_json::Value = serde_json::from_str(&engine.invoice_run_json(&req)).unwrap();
+    println!("{}", serde_json::to_string_pretty(&out).unwrap());
+    let run: procura::contract::InvoiceRunRequest = serde_json::from_str(&req).unwrap();
+    if let procura::contract::Answer::Success { result } = engine.invoice_run(&run) {
+        for rows in [
+            procura::contract::ReportRows::Orders,
+            procura::contract::ReportRows::Invoices,
+        ] {
+            let def = procura::reports::default_report(rows);
+            if let procura::contract::Answer::Success { result } =
+                procura::reports::csv(&result, &def)
+            {
+                println!("{result}");
+            }
+        }
+    }
+}
