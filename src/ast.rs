@@ -670,6 +670,10 @@ pub struct TestDecl {
     pub order: Vec<OrderField>,
     pub lines: Vec<TestLine>,
     pub spent: Vec<(Ident, Money)>,
+    /// `rate USD EUR 0.92`: from, to, rate.
+    pub rates: Vec<TestRate>,
+    pub now: Option<Str>,
+    pub recent: Vec<TestRecent>,
     pub expectations: Vec<Expectation>,
     pub span: Span,
 }
@@ -680,6 +684,26 @@ pub struct TestUser {
     pub manager: Option<Str>,
     pub limit: Option<Money>,
     pub roles: Vec<(Ident, Ident)>,
+    pub span: Span,
+}
+
+/// `rate USD EUR 0.92`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestRate {
+    pub from: Ident,
+    pub to: Ident,
+    pub rate: Decimal,
+    pub span: Span,
+}
+
+/// `recent "ORD-7" at "2026-01-12T09:00:00Z" 3000.00 EUR supplier "Acme"`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestRecent {
+    pub id: Str,
+    pub at: Str,
+    pub subtotal: Money,
+    pub supplier: Option<Str>,
+    pub category: Option<Str>,
     pub span: Span,
 }
 
@@ -696,6 +720,7 @@ pub enum OrderField {
     Po(Str),
     Payment(Ident),
     ShipTo(Str),
+    CostCentre(Str),
     Tax(Money),
     Shipping(Money),
     Currency(Ident),

@@ -1087,6 +1087,34 @@ impl Checker {
                 }
             }
         }
+        for rate in &test.rates {
+            self.currency(&rate.from);
+            self.currency(&rate.to);
+            if rate.rate <= Decimal::ZERO {
+                self.report(Problem::NonPositiveAmount, rate.span);
+            }
+        }
+        if let Some(now) = &test.now {
+            if crate::eval::instant(&now.value).is_none() {
+                self.report(
+                    Problem::InvalidDate {
+                        text: now.value.clone(),
+                    },
+                    now.span,
+                );
+            }
+        }
+        for order in &test.recent {
+            if crate::eval::instant(&order.at.value).is_none() {
+                self.report(
+                    Problem::InvalidDate {
+                        text: order.at.value.clone(),
+                    },
+                    order.at.span,
+                );
+            }
+            self.money(&order.subtotal, false);
+        }
         for (budget, amount) in &test.spent {
             if !budgets.contains(&budget.name) {
                 let suggestion = closest(&budget.name, budgets.iter());

@@ -556,6 +556,33 @@ impl Printer<'_> {
                 p.comments_before(budget.span.start, 1);
                 p.line(1, &format!("spent {} {}", budget.name, money(amount)));
             }
+            for rate in &test.rates {
+                p.comments_before(rate.span.start, 1);
+                p.line(
+                    1,
+                    &format!("rate {} {} {}", rate.from.name, rate.to.name, rate.rate),
+                );
+            }
+            if let Some(now) = &test.now {
+                p.comments_before(now.span.start, 1);
+                p.line(1, &format!("now {}", string(&now.value)));
+            }
+            for order in &test.recent {
+                p.comments_before(order.span.start, 1);
+                let mut text = format!(
+                    "recent {} at {} {}",
+                    string(&order.id.value),
+                    string(&order.at.value),
+                    money(&order.subtotal)
+                );
+                if let Some(supplier) = &order.supplier {
+                    text.push_str(&format!(" supplier {}", string(&supplier.value)));
+                }
+                if let Some(category) = &order.category {
+                    text.push_str(&format!(" category {}", string(&category.value)));
+                }
+                p.line(1, &text);
+            }
             for expectation in &test.expectations {
                 let (start, text) = expectation_text(expectation);
                 p.comments_before(start, 1);
@@ -845,7 +872,7 @@ fn credit_mode(mode: CreditMode) -> &'static str {
 
 fn order_field_start(field: &OrderField) -> usize {
     match field {
-        OrderField::Po(s) | OrderField::ShipTo(s) => s.span.start,
+        OrderField::Po(s) | OrderField::ShipTo(s) | OrderField::CostCentre(s) => s.span.start,
         OrderField::Payment(i) | OrderField::Currency(i) => i.span.start,
         OrderField::Tax(m) | OrderField::Shipping(m) => m.span.start,
     }
@@ -856,6 +883,7 @@ fn order_field(field: &OrderField) -> String {
         OrderField::Po(po) => format!("po {}", string(&po.value)),
         OrderField::Payment(method) => format!("payment {}", method.name),
         OrderField::ShipTo(address) => format!("ship_to {}", string(&address.value)),
+        OrderField::CostCentre(centre) => format!("cost_centre {}", string(&centre.value)),
         OrderField::Tax(tax) => format!("tax {}", money(tax)),
         OrderField::Shipping(shipping) => format!("shipping {}", money(shipping)),
         OrderField::Currency(currency) => format!("currency {}", currency.name),

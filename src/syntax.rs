@@ -315,6 +315,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::order_po => "`po`",
         Rule::order_payment => "`payment`",
         Rule::order_ship_to => "`ship_to`",
+        Rule::order_cost_centre => "`cost_centre`",
+        Rule::test_rate => "`rate`",
+        Rule::test_now => "`now`",
+        Rule::test_recent => "`recent`",
+        Rule::recent_supplier => "`supplier`",
+        Rule::recent_category => "`category`",
         Rule::order_tax => "`tax`",
         Rule::order_shipping => "`shipping`",
         Rule::order_currency => "`currency`",
@@ -1375,6 +1381,7 @@ impl Lowerer {
                     Rule::order_po => OrderField::Po(self.string(&value)?),
                     Rule::order_payment => OrderField::Payment(ident(&value)),
                     Rule::order_ship_to => OrderField::ShipTo(self.string(&value)?),
+                    Rule::order_cost_centre => OrderField::CostCentre(self.string(&value)?),
                     Rule::order_tax => OrderField::Tax(self.money(value)?),
                     Rule::order_shipping => OrderField::Shipping(self.money(value)?),
                     _ => OrderField::Currency(ident(&value)),
@@ -1423,6 +1430,61 @@ impl Lowerer {
             let budget = ident(&self.next(&mut parts, espan)?);
             let amount = self.next(&mut parts, espan)?;
             spent.push((budget, self.money(amount)?));
+        }
+        let mut rates = Vec::new();
+        for rate in take_all(&mut children, Rule::test_rate) {
+            let rspan = span_of(&rate);
+            let mut parts = rate.into_inner().peekable();
+            let from = ident(&self.next(&mut parts, rspan)?);
+            let to = ident(&self.next(&mut parts, rspan)?);
+            let value = self.next(&mut parts, rspan)?;
+            let rate = self.decimal(&value)?;
+            rates.push(TestRate {
+                from,
+                to,
+                rate,
+                span: rspan,
+            });
+        }
+        let now = match take(&mut children, Rule::test_now) {
+            Some(now) => {
+                let nspan = span_of(&now);
+                let value = self.next(&mut now.into_inner().peekable(), nspan)?;
+                Some(self.string(&value)?)
+            }
+            None => None,
+        };
+        let mut recent = Vec::new();
+        for order in take_all(&mut children, Rule::test_recent) {
+            let ospan = span_of(&order);
+            let mut parts = order.into_inner().peekable();
+            let id = self.next(&mut parts, ospan)?;
+            let id = self.string(&id)?;
+            let at = self.next(&mut parts, ospan)?;
+            let at = self.string(&at)?;
+            let subtotal = self.next(&mut parts, ospan)?;
+            let subtotal = self.money(subtotal)?;
+            let mut supplier = None;
+            let mut category = None;
+            for extra in parts {
+                let rule = extra.as_rule();
+                let espan = span_of(&extra);
+                let value = self.next(&mut extra.into_inner().peekable(), espan)?;
+                let value = self.string(&value)?;
+                if rule == Rule::recent_supplier {
+                    supplier = Some(value);
+                } else {
+                    category = Some(value);
+                }
+            }
+            recent.push(TestRecent {
+                id,
+                at,
+                subtotal,
+                supplier,
+                category,
+                span: ospan,
+            });
         }
         let mut expectations = Vec::new();
         for expect in children {
@@ -1473,6 +1535,9 @@ impl Lowerer {
             order,
             lines,
             spent,
+            rates,
+            now,
+            recent,
             expectations,
             span,
         })

@@ -220,6 +220,7 @@ fn request_for(policy: &CompiledPolicy, test: &TestDecl, known_buyer: bool) -> C
             OrderField::Po(po) => order.po_number = Some(po.value.clone()),
             OrderField::Payment(method) => order.payment_method = Some(method.name.clone()),
             OrderField::ShipTo(ship_to) => order.ship_to = Some(ship_to.value.clone()),
+            OrderField::CostCentre(centre) => order.cost_centre = Some(centre.value.clone()),
             OrderField::Tax(tax) => order.tax = Some(Amount(tax.amount)),
             OrderField::Shipping(shipping) => order.shipping = Some(Amount(shipping.amount)),
             OrderField::Currency(code) => order.currency = code.name.clone(),
@@ -275,10 +276,36 @@ fn request_for(policy: &CompiledPolicy, test: &TestDecl, known_buyer: bool) -> C
         locale: test.buyer.locale.as_ref().map(|l| l.name.clone()),
         order,
         context: Context {
-            now: Some(TEST_NOW.into()),
+            now: Some(
+                test.now
+                    .as_ref()
+                    .map_or_else(|| TEST_NOW.to_owned(), |n| n.value.clone()),
+            ),
             budgets,
-            rates: Vec::new(),
-            recent_orders: Vec::new(),
+            rates: test
+                .rates
+                .iter()
+                .map(|r| Rate {
+                    from: r.from.name.clone(),
+                    to: r.to.name.clone(),
+                    rate: Amount(r.rate),
+                })
+                .collect(),
+            recent_orders: test
+                .recent
+                .iter()
+                .map(|r| RecentOrder {
+                    id: r.id.value.clone(),
+                    buyer: test.buyer.id.value.clone(),
+                    placed_at: r.at.value.clone(),
+                    supplier: r.supplier.as_ref().map(|s| s.value.clone()),
+                    category: r.category.as_ref().map(|c| c.value.clone()),
+                    currency: r.subtotal.currency.name.clone(),
+                    subtotal: Amount(r.subtotal.amount),
+                    tax: None,
+                    shipping: None,
+                })
+                .collect(),
         },
     }
 }
