@@ -476,8 +476,10 @@ pub struct Escalation {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SelfApproval {
-    /// `self approval allowed under 250.00 CAD`; no limit when `under` is absent.
-    Allowed { under: Option<Expr>, span: Span },
+    /// `self approval allowed when order.total < 250.00 CAD`: orders meeting the condition
+    /// approve themselves; without `when`, the requester may approve their own levels and
+    /// their directory `selfApprovalLimit` applies.
+    Allowed { when: Option<Expr>, span: Span },
     /// `self approval not allowed` (the default).
     Denied(Span),
 }

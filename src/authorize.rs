@@ -6,7 +6,7 @@ use crate::contract::{
     Answer, AuthorizeDecision, AuthorizeRequest, Permission, PolicyRef, RoleAssignment,
 };
 use crate::errors::{request_error, ErrorCode};
-use crate::eval::resolve_buyer;
+use crate::eval::resolve_person;
 use crate::people::People;
 
 /// Decides a permission check, naming the assignment that granted it.
@@ -16,12 +16,13 @@ pub fn authorize(
     request: &AuthorizeRequest,
 ) -> Answer<AuthorizeDecision> {
     let mut errors = Vec::new();
-    let user = resolve_buyer(
+    let user = resolve_person(
         &request.user,
         request.user_profile.as_ref(),
         policy,
         people,
         "user",
+        ErrorCode::UnknownUser,
     );
     let group = policy.group_ids.get(&request.resource.group).copied();
     if group.is_none() {

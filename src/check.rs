@@ -872,10 +872,11 @@ impl Checker {
             }
         }
         if let Some(SelfApproval::Allowed {
-            under: Some(limit), ..
+            when: Some(condition),
+            ..
         }) = &approval.self_approval
         {
-            self.expect_type(limit, LineScope::Order, &Type::Money(None));
+            self.condition(condition, LineScope::Order);
         }
     }
 

@@ -210,8 +210,11 @@ pub struct ApprovalRule {
 #[derive(Debug, Clone)]
 pub enum SelfApproval {
     Denied,
+    /// The requester may approve their own levels; under their directory
+    /// `selfApprovalLimit`, the order approves itself.
     Allowed,
-    Under(Expr),
+    /// Orders meeting the condition approve themselves; others follow `Denied`.
+    When(Expr),
 }
 
 #[derive(Debug, Clone)]
@@ -521,9 +524,10 @@ impl Compiler<'_> {
                 let info = self.info(&approval.name, approval.span);
                 let self_approval = match &approval.self_approval {
                     Some(ast::SelfApproval::Allowed {
-                        under: Some(limit), ..
-                    }) => SelfApproval::Under(self.expr(limit)),
-                    Some(ast::SelfApproval::Allowed { under: None, .. }) => SelfApproval::Allowed,
+                        when: Some(condition),
+                        ..
+                    }) => SelfApproval::When(self.expr(condition)),
+                    Some(ast::SelfApproval::Allowed { when: None, .. }) => SelfApproval::Allowed,
                     _ => SelfApproval::Denied,
                 };
                 out.approvals.push(ApprovalRule {

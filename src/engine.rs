@@ -183,7 +183,19 @@ pub fn parse_json<T: DeserializeOwned>(json: &str) -> Result<T, Vec<EvalError>> 
     let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
     let value = parsed.map_err(|error| {
         let path = error.path().to_string();
-        let path = if path == "." { String::new() } else { path };
+        let mut path = if path == "." { String::new() } else { path };
+        // serde reports a missing field at its parent; name the field itself.
+        let message = error.inner().to_string();
+        if let Some(field) = message
+            .strip_prefix("missing field `")
+            .and_then(|r| r.split('`').next())
+        {
+            path = if path.is_empty() {
+                field.to_owned()
+            } else {
+                format!("{path}.{field}")
+            };
+        }
         vec![request_error(
             ErrorCode::MalformedJson,
             describe_json_error(error.inner()),

@@ -26,13 +26,15 @@ pub const MAX_UNIT_PRICE_DECIMALS: u32 = 6;
 /// The most lines one order may carry.
 pub const MAX_LINES: usize = 10_000;
 
-/// The buyer of a request: from the directory, or given inline.
-pub fn resolve_buyer<'a>(
+/// The person a request names: from the directory, or given inline as `{path}Profile`;
+/// `unknown` is the code when neither has them.
+pub fn resolve_person<'a>(
     id: &str,
     profile: Option<&User>,
     policy: &CompiledPolicy,
     people: &'a People,
     path: &str,
+    unknown: ErrorCode,
 ) -> Result<std::borrow::Cow<'a, Person>, Vec<EvalError>> {
     match profile {
         Some(user) => {
@@ -48,13 +50,7 @@ pub fn resolve_buyer<'a>(
         None => people
             .get(id)
             .map(std::borrow::Cow::Borrowed)
-            .ok_or_else(|| {
-                vec![request_error(
-                    ErrorCode::UnknownBuyer,
-                    format!("unknown user `{id}`"),
-                    path,
-                )]
-            }),
+            .ok_or_else(|| vec![request_error(unknown, format!("unknown user `{id}`"), path)]),
     }
 }
 
@@ -153,12 +149,13 @@ impl<'a> Checkout<'a> {
         request: &'a CheckoutRequest,
     ) -> Result<Checkout<'a>, Vec<EvalError>> {
         let mut errors = Vec::new();
-        let buyer = resolve_buyer(
+        let buyer = resolve_person(
             &request.buyer,
             request.buyer_profile.as_ref(),
             policy,
             people,
             "buyer",
+            ErrorCode::UnknownBuyer,
         );
         let group = policy.group_ids.get(&request.group).copied();
         if group.is_none() {
@@ -351,6 +348,11 @@ impl<'a> Checkout<'a> {
             cost_centre: order.cost_centre.clone(),
             buyer_id: buyer.user.id.clone(),
             buyer_manager: buyer.user.manager.clone(),
+            buyer_self_approval_limit: buyer
+                .user
+                .self_approval_limit
+                .as_ref()
+                .map(|l| (l.amount.0, l.currency.clone())),
             buyer_approval_limit: buyer
                 .user
                 .approval_limit
@@ -442,7 +444,7 @@ impl<'a> Checkout<'a> {
         self.ship_to(&mut findings);
         self.po_number(&mut findings);
         let budgets = self.budgets(&scope, &mut findings);
-        self.approvals(&scope, &mut findings);
+        self.approvals(&scope, &mut findings, false);
         let split = self.split(&scope, &mut findings);
         let plan = approvals::plan(&findings.asks, policy, self.people, &scope);
         findings.errors.extend(plan.errors);
@@ -968,12 +970,15 @@ impl<'a> Checkout<'a> {
         effects
     }
 
-    fn approvals(&self, scope: &Scope<'_>, findings: &mut Findings<'a>) {
+    /// Adds the levels of every approval rule that applies; with `assume_met`, every
+    /// condition counts as met (the fail-closed reading when the amounts are unknown).
+    fn approvals(&self, scope: &Scope<'_>, findings: &mut Findings<'a>, assume_met: bool) {
         for rule in &self.policy.approvals {
             if !rule.scope.contains(self.facts.group) {
                 continue;
             }
             let applies = match &rule.condition {
+                _ if assume_met => true,
                 Some(condition) => scope.truth(condition).unwrap_or_else(|fault| {
                     findings.fault(&rule.info, fault);
                     true
@@ -983,33 +988,49 @@ impl<'a> Checkout<'a> {
             if !applies {
                 continue;
             }
-            let self_allowed = match &rule.self_approval {
-                SelfApproval::Denied => false,
-                SelfApproval::Allowed => true,
-                SelfApproval::Under(limit) => {
-                    let under = scope
-                        .amount_in(limit, &self.facts.currency)
-                        .map(|limit| self.facts.total < limit)
-                        .unwrap_or_else(|fault| {
-                            findings.fault(&rule.info, fault);
-                            false
-                        });
-                    if under {
-                        findings.auto_approved = true;
-                        findings.trace(
-                            &rule.info,
-                            "autoApprove",
-                            None,
-                            "under the self-approval limit",
-                        );
-                        continue;
+            // Fail closed: a condition or limit that cannot be evaluated never approves.
+            let (self_allowed, auto) = match &rule.self_approval {
+                SelfApproval::Denied => (false, false),
+                SelfApproval::Allowed => match &scope.order.buyer_self_approval_limit {
+                    None => (true, false),
+                    Some((limit, currency)) => {
+                        let under = scope
+                            .convert(
+                                scope.order.total,
+                                &scope.order.currency.code,
+                                &Currency::of(currency)
+                                    .unwrap_or_else(|| scope.order.currency.clone()),
+                            )
+                            .map(|total| total < *limit)
+                            .unwrap_or_else(|error| {
+                                findings.fault(&rule.info, Fault::from(error));
+                                false
+                            });
+                        (false, under)
                     }
-                    false
+                },
+                SelfApproval::When(condition) => {
+                    let holds = scope.truth(condition).unwrap_or_else(|fault| {
+                        findings.fault(&rule.info, fault);
+                        false
+                    });
+                    (false, holds)
                 }
             };
+            if auto {
+                findings.auto_approved = true;
+                findings.trace(
+                    &rule.info,
+                    "autoApprove",
+                    None,
+                    "the requester may approve this order themselves",
+                );
+                continue;
+            }
             let mut levels = Vec::new();
             for level in &rule.levels {
                 let needed = match &level.condition {
+                    _ if assume_met => true,
                     Some(condition) => scope.truth(condition).unwrap_or_else(|fault| {
                         findings.fault(&rule.info, fault);
                         true
@@ -1045,6 +1066,7 @@ impl<'a> Checkout<'a> {
             .filter(|r| r.scope.contains(self.facts.group))
         {
             let result = self.split_rule(rule, scope);
+            let failed = result.is_err();
             let (combined, orders, crossed) = match result {
                 Ok(found) => found,
                 Err(fault) => {
@@ -1093,11 +1115,20 @@ impl<'a> Checkout<'a> {
                 .iter()
                 .map(|a| (a.rule.order, a.requirement.level))
                 .collect();
+            // Without the combined amount, every approval rule counts as met (fail closed).
             let mut extra = Findings::default();
-            self.approvals(&combined_scope, &mut extra);
+            self.approvals(&combined_scope, &mut extra, failed);
             for ask in extra.asks {
                 if !before.contains(&(ask.rule.order, ask.requirement.level)) {
                     findings.asks.push(ask);
+                }
+            }
+            for (key, entry) in extra.trace {
+                findings.trace.entry(key).or_insert(entry);
+            }
+            for error in extra.errors {
+                if !findings.errors.contains(&error) {
+                    findings.errors.push(error);
                 }
             }
             flag.get_or_insert(SplitFlag {
@@ -1285,12 +1316,13 @@ pub fn badges(
     request: &BadgeRequest,
 ) -> Answer<BadgeDecision> {
     let mut errors = Vec::new();
-    let buyer = resolve_buyer(
+    let buyer = resolve_person(
         &request.buyer,
         request.buyer_profile.as_ref(),
         policy,
         people,
         "buyer",
+        ErrorCode::UnknownBuyer,
     );
     let group = policy.group_ids.get(&request.group).copied();
     if group.is_none() {
@@ -1316,12 +1348,17 @@ pub fn badges(
                 format!("products[{i}].category"),
             ));
         }
-        if product.unit_price.0.is_sign_negative()
-            || product.unit_price.0.scale() > MAX_UNIT_PRICE_DECIMALS
-        {
+        if product.unit_price.0.is_sign_negative() {
+            errors.push(request_error(
+                ErrorCode::NegativeAmount,
+                "unit price must not be negative",
+                format!("products[{i}].unitPrice"),
+            ));
+        }
+        if product.unit_price.0.scale() > MAX_UNIT_PRICE_DECIMALS {
             errors.push(request_error(
                 ErrorCode::TooManyDecimals,
-                "unit price must be a non-negative amount with at most 6 decimals",
+                format!("unit price has more than {MAX_UNIT_PRICE_DECIMALS} decimals"),
                 format!("products[{i}].unitPrice"),
             ));
         }
@@ -1355,6 +1392,7 @@ pub fn badges(
         buyer_id: buyer.user.id.clone(),
         buyer_manager: buyer.user.manager.clone(),
         buyer_approval_limit: None,
+        buyer_self_approval_limit: None,
         lines: Vec::new(),
         rates: Vec::new(),
     };

@@ -31,6 +31,8 @@ pub struct OrderFacts {
     pub buyer_id: String,
     pub buyer_manager: Option<String>,
     pub buyer_approval_limit: Option<(Decimal, String)>,
+    /// Orders under this amount may approve themselves where the policy allows it.
+    pub buyer_self_approval_limit: Option<(Decimal, String)>,
     pub lines: Vec<LineFacts>,
     pub rates: Vec<Rate>,
 }

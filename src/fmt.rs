@@ -337,10 +337,13 @@ impl Printer<'_> {
             if let Some(self_approval) = &approval.self_approval {
                 let (span, text) = match self_approval {
                     SelfApproval::Allowed {
-                        under: Some(under),
+                        when: Some(condition),
                         span,
-                    } => (span, format!("self approval allowed under {}", expr(under))),
-                    SelfApproval::Allowed { under: None, span } => {
+                    } => (
+                        span,
+                        format!("self approval allowed when {}", expr(condition)),
+                    ),
+                    SelfApproval::Allowed { when: None, span } => {
                         (span, "self approval allowed".to_owned())
                     }
                     SelfApproval::Denied(span) => (span, "self approval not allowed".to_owned()),

@@ -48,13 +48,13 @@ pub const INVOICE_COLUMNS: &[&str] = &[
 /// The report with the standard columns, e.g. `default_report(ReportRows::Orders)`.
 pub fn default_report(rows: ReportRows) -> ReportDefinition {
     let (name, columns) = match rows {
-        ReportRows::Orders => ("orders", &ORDER_COLUMNS[..7]),
-        ReportRows::Invoices => ("invoices", &INVOICE_COLUMNS[..9]),
+        ReportRows::Orders => ("orders", ORDER_COLUMNS.iter().take(7)),
+        ReportRows::Invoices => ("invoices", INVOICE_COLUMNS.iter().take(9)),
     };
     ReportDefinition {
         name: name.into(),
         rows,
-        columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+        columns: columns.map(|c| (*c).to_owned()).collect(),
     }
 }
 

@@ -977,12 +977,12 @@ impl Lowerer {
                 let sspan = span_of(&setting);
                 let choice = self.next(&mut setting.into_inner().peekable(), sspan)?;
                 Some(if choice.as_rule() == Rule::self_allowed {
-                    let under = choice
+                    let when = choice
                         .into_inner()
                         .next()
                         .map(|e| self.expr(e))
                         .transpose()?;
-                    SelfApproval::Allowed { under, span: sspan }
+                    SelfApproval::Allowed { when, span: sspan }
                 } else {
                     SelfApproval::Denied(sspan)
                 })

@@ -311,7 +311,7 @@ fn approvals() {
 
 approval small {
   level 1: any of management chain until limit covers order.total
-  self approval allowed under 250.00 CAD
+  self approval allowed when order.total < 250.00 CAD
 }
 
 approval anyone {
@@ -969,7 +969,7 @@ group top "Top"{group mid{group leaf "Leaf" group leaf2{}}}
 rule r "R" {restrict lines in category c1,"x/y" where (line.quantity>10) and not(line.price<=5.00 CAD) for top only,mid and   subgroups except leaf approve level 2 : 2 of role a in order.group,user "u@x" message "Too many"fr"Trop"}
 prefer p{in category c1 otherwise restrict approve any of manager "Pick another"de "Anders" when price>15%above "P1":warn}
 approval ap{for all when(order.subtotal)>=(1000.00 CAD) level 1:any of manager fallback user "f@x" escalate after 2 days to role a in top
-level 2 when -order.subtotal*2<x.y:all of management chain until limit covers((order.total))max 4 self approval allowed under 10 CAD}
+level 2 when -order.subtotal*2<x.y:all of management chain until limit covers((order.total))max 4 self approval allowed when order.total < 10 CAD}
 budget bu{for mid per   user yearly 5 EUR over by at most 5%:warn"Close"over:block}
 split sp{within 1 days same supplier when combined total>=1 CAD}
 invoice inv{template"T"bill to"B"send to"S1","S2"every 1 weeks from 2026-01-05 terms net 30}
@@ -1016,7 +1016,7 @@ approval ap {
   when order.subtotal >= 1000.00 CAD
   level 1: any of manager fallback user "f@x" escalate after 2 days to role a in top
   level 2 when -order.subtotal * 2 < x.y: all of management chain until limit covers order.total max 4
-  self approval allowed under 10 CAD
+  self approval allowed when order.total < 10 CAD
 }
 
 budget bu {
