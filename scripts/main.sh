@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# The main job: set up, build the `procura` CLI in release mode, then check and
-# format-check the example policy (or the policy file given as the only argument) and
-# summarise the result.
+# The main job: set up, build the `procura` CLI in release mode, then for the example policy
+# (or the policy file given as the only argument):
+#   1. `procura check` and `procura fmt --check`;
+#   2. `procura eval --explain` of its example request: the decision as JSON, then in words
+#      (uses POLICY's siblings `<name>.directory.json` and `<name>.request.json`; skipped
+#      when there is no request file);
+#   3. `procura test`: the policy's own `test` blocks;
+# and summarise the result; then build and serve the playground and the checkout demo
+# (www/) on 127.0.0.1 until Ctrl-C (SERVE=0 skips that).
 #
-# Exit status: 0 when the policy has no errors, 1 when it has errors, 2 on a problem
-# running the tool. Whether it is formatted is reported, not fatal.
+# Exit status: 0 when the policy has no errors, its request evaluates and its tests pass;
+# 1 when the policy has errors, the request is rejected or a test fails; 2 on a problem
+# running the tool. Whether the policy is formatted is reported, not fatal. Idempotent:
+# it only builds and reads.
 set -euo pipefail
 policy=""
 if (($# > 0)); then
@@ -17,7 +25,7 @@ step() { printf '==> %s\n' "$*"; }
 scripts/setup.sh
 
 step "build procura (release)"
-cargo build --release --locked -p procura-cli
+cargo build --release --locked --quiet -p procura-cli
 procura="${CARGO_TARGET_DIR:-target}/release/procura"
 
 if [[ ! -f "$policy" ]]; then
@@ -25,14 +33,20 @@ if [[ ! -f "$policy" ]]; then
   exit 2
 fi
 
+# Runs the tool; exit codes above 1 mean it could not do its job.
+ran() {
+  local name="$1" status="$2"
+  if ((status > 1)); then
+    printf 'main: procura %s failed to run (exit %d)\n' "$name" "$status" >&2
+    exit 2
+  fi
+}
+
 step "procura check $policy"
 check_status=0
 report="$("$procura" check --color never "$policy")" || check_status=$?
 [[ -z "$report" ]] || printf '%s\n' "$report"
-if ((check_status > 1)); then
-  printf 'main: procura check failed to run (exit %d)\n' "$check_status" >&2
-  exit 2
-fi
+ran check "$check_status"
 located='^[^ ]*:[0-9]+:[0-9]+: '
 errors="$(grep -cE "${located}error\[" <<<"$report" || true)"
 warnings="$(grep -cE "${located}warning\[" <<<"$report" || true)"
@@ -40,18 +54,66 @@ warnings="$(grep -cE "${located}warning\[" <<<"$report" || true)"
 step "procura fmt --check $policy"
 fmt_status=0
 "$procura" fmt --check --color never "$policy" || fmt_status=$?
-case "$fmt_status" in
-  0) formatted=yes ;;
-  1) formatted=no ;;
-  *)
-    printf 'main: procura fmt --check failed to run (exit %d)\n' "$fmt_status" >&2
-    exit 2
-    ;;
-esac
+ran "fmt --check" "$fmt_status"
+formatted=yes
+((fmt_status == 0)) || formatted=no
+
+status="$check_status"
+outcome="skipped"
+tests="skipped"
+if ((check_status == 0)); then
+  stem="${policy%.procura}"
+  directory="$stem.directory.json"
+  request="$stem.request.json"
+  if [[ -f "$request" ]]; then
+    eval_args=(--policy "$policy")
+    [[ ! -f "$directory" ]] || eval_args+=(--directory "$directory")
+    eval_args+=(--request "$request" --explain)
+    step "procura eval ${eval_args[*]}"
+    eval_status=0
+    answer="$("$procura" eval --color never "${eval_args[@]}")" || eval_status=$?
+    printf '%s\n' "$answer"
+    ran eval "$eval_status"
+    if ((eval_status == 0)); then
+      outcome="$(sed -n 's/^outcome: //p' <<<"$answer" | head -n 1)"
+    else
+      outcome="request rejected"
+      status=1
+    fi
+  fi
+
+  step "procura test $policy"
+  test_status=0
+  test_report="$("$procura" test --color never "$policy")" || test_status=$?
+  printf '%s\n' "$test_report"
+  ran test "$test_status"
+  tests="$(tail -n 1 <<<"$test_report")"
+  ((test_status == 0)) || status=1
+fi
 
 step "summary"
 printf 'policy:    %s\n' "$policy"
 printf 'errors:    %s\n' "$errors"
 printf 'warnings:  %s\n' "$warnings"
 printf 'formatted: %s\n' "$formatted"
-exit "$check_status"
+printf 'outcome:   %s\n' "$outcome"
+printf 'tests:     %s\n' "$tests"
+
+# The playground and the checkout demo (www/): build the engine's browser package and the
+# pages, then serve them on 127.0.0.1 and print the addresses; Ctrl-C stops the server and
+# the script exits with the status above. SERVE=0 skips this, PORT=N picks the port.
+if [[ "${SERVE:-1}" != 0 ]]; then
+  step "build pkg/ and www/, then serve the playground and the checkout demo"
+  scripts/build-pkg.sh || exit 2
+  www/scripts/build.sh || exit 2
+  serve_args=()
+  if [[ "$policy" != examples/maple.procura ]]; then
+    # A link that opens POLICY (with its directory and request) in the playground.
+    serve_args=(--policy "$policy")
+    [[ ! -f "${policy%.procura}.directory.json" ]] || serve_args+=(--directory "${policy%.procura}.directory.json")
+    [[ ! -f "${policy%.procura}.request.json" ]] || serve_args+=(--request "${policy%.procura}.request.json")
+  fi
+  trap 'true' INT
+  node www/serve.mjs "${serve_args[@]}" || true
+fi
+exit "$status"

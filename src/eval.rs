@@ -411,18 +411,22 @@ impl<'a> Checkout<'a> {
         for line in &facts.lines {
             states.push(self.line(line, &scope, &mut findings));
         }
-        // Blocked lines either block the order or drop out of it.
-        let mut blocked_lines = Vec::new();
+        // Blocked lines either block the order, saying why at the order level too, or
+        // drop out of it.
         for (line, state) in self.facts.lines.iter_mut().zip(&states) {
-            if state.severity == Some(Severity::Block) {
-                blocked_lines.push(line.id.clone());
-                if policy.drops_blocked_lines {
-                    line.kept = false;
-                }
+            if state.severity != Some(Severity::Block) {
+                continue;
             }
-        }
-        if !blocked_lines.is_empty() && !policy.drops_blocked_lines {
+            if policy.drops_blocked_lines {
+                line.kept = false;
+                continue;
+            }
             findings.blocked = true;
+            for (order, message) in state.messages.iter().filter(|(_, m)| m.severity == "block") {
+                let mut message = message.clone();
+                message.text = format!("line `{}`: {}", line.id, message.text);
+                findings.messages.push((*order, message));
+            }
         }
         if self.facts.lines.iter().all(|l| !l.kept) {
             findings.blocked = true;
@@ -504,7 +508,7 @@ impl<'a> Checkout<'a> {
             },
             lines,
             approval: ApprovalPlan {
-                required: !plan.levels.is_empty(),
+                required: !plan.levels.is_empty() && outcome != Outcome::Blocked,
                 auto_approved: findings.auto_approved,
                 levels: plan.levels,
             },
@@ -1051,7 +1055,7 @@ impl<'a> Checkout<'a> {
                     &rule.info,
                     "approve",
                     None,
-                    format!("levels {}", levels.join(", ")),
+                    format!("asks for its level {}", levels.join(", ")),
                 );
             }
         }

@@ -14,6 +14,9 @@ use crate::money::Currency;
 #[derive(Debug, Clone, Default)]
 pub struct People {
     users: BTreeMap<String, Person>,
+    /// Role → `(group, user id)` for every assignment, by user id, so approver lookups do
+    /// not walk the whole directory.
+    by_role: BTreeMap<String, Vec<(GroupId, String)>>,
 }
 
 /// A user as the evaluator sees them.
@@ -45,7 +48,16 @@ impl People {
             }
         }
         if errors.is_empty() {
-            Ok(People { users })
+            let mut by_role: BTreeMap<String, Vec<(GroupId, String)>> = BTreeMap::new();
+            for person in users.values() {
+                for (role, group) in &person.assignments {
+                    by_role
+                        .entry(role.clone())
+                        .or_default()
+                        .push((*group, person.user.id.clone()));
+                }
+            }
+            Ok(People { users, by_role })
         } else {
             Err(errors)
         }
@@ -55,17 +67,19 @@ impl People {
         self.users.get(id)
     }
 
-    /// Users holding `role` in an assignment that covers `group`, by id.
+    /// Users holding `role` in `group`, by id: assigned in the group or in a group above
+    /// it, since an assignment covers its subgroups.
     pub fn with_role(&self, role: &str, group: GroupId, policy: &CompiledPolicy) -> Vec<String> {
-        self.users
-            .values()
-            .filter(|p| {
-                p.assignments
-                    .iter()
-                    .any(|(r, g)| r == role && policy.is_within(group, *g))
-            })
-            .map(|p| p.user.id.clone())
-            .collect()
+        let mut found: Vec<String> = self
+            .by_role
+            .get(role)
+            .into_iter()
+            .flatten()
+            .filter(|(assigned, _)| policy.is_within(group, *assigned))
+            .map(|(_, id)| id.clone())
+            .collect();
+        found.dedup();
+        found
     }
 }
 

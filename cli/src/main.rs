@@ -9,11 +9,18 @@
 //! `pub fn run(args: &Args, global: &GlobalArgs) -> Status`, then add one variant to
 //! [`Command`] and one arm to `main`.
 
+mod authorize;
+mod badges;
 mod check;
+mod eval;
+mod explain;
 mod files;
 mod fmt;
+mod query;
 mod render;
+mod schema;
 mod status;
+mod test;
 
 use std::process::ExitCode;
 
@@ -21,7 +28,7 @@ use clap::{Parser, Subcommand};
 
 use crate::render::ColorMode;
 
-/// Check and format Procura purchasing policies.
+/// Check, format, evaluate and test Procura purchasing policies.
 #[derive(Debug, Parser)]
 #[command(name = "procura", version, propagate_version = true)]
 struct Cli {
@@ -45,6 +52,16 @@ enum Command {
     Check(check::Args),
     /// Format policy files in place, or check that they are formatted.
     Fmt(fmt::Args),
+    /// Answer a checkout request: outcome, lines, approvals, budgets, invoicing.
+    Eval(eval::Args),
+    /// Answer a permission question: may this user take this action in this group?
+    Authorize(authorize::Args),
+    /// The verdict badge of each product in a listing.
+    Badges(badges::Args),
+    /// Run the `test` blocks of policy files.
+    Test(test::Args),
+    /// Write the JSON Schemas of the contract types.
+    Schema(schema::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +69,11 @@ fn main() -> ExitCode {
     let status = match &cli.command {
         Command::Check(args) => check::run(args, &cli.global),
         Command::Fmt(args) => fmt::run(args, &cli.global),
+        Command::Eval(args) => eval::run(args, &cli.global),
+        Command::Authorize(args) => authorize::run(args, &cli.global),
+        Command::Badges(args) => badges::run(args, &cli.global),
+        Command::Test(args) => test::run(args, &cli.global),
+        Command::Schema(args) => schema::run(args),
     };
     status.into()
 }

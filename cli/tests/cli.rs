@@ -48,7 +48,7 @@ fn procura(args: &[&str], stdin: Option<&[u8]>) -> Run {
         .spawn()
         .expect("spawn procura");
     if let Some(bytes) = stdin {
-        child.stdin.take().unwrap().write_all(bytes).unwrap();
+        let _ = child.stdin.take().unwrap().write_all(bytes); // may exit before reading
     }
     let output = child.wait_with_output().unwrap();
     let run = Run {
