@@ -104,7 +104,7 @@ struct Findings<'p> {
     blocked: bool,
     messages: Vec<(usize, Message)>,
     asks: Vec<Ask<'p>>,
-    trace: BTreeMap<(usize, String), TraceEntry>,
+    trace: BTreeMap<(usize, &'static str), TraceEntry>,
     errors: Vec<EvalError>,
     auto_approved: bool,
 }
@@ -113,13 +113,13 @@ impl<'p> Findings<'p> {
     fn trace(
         &mut self,
         rule: &RuleInfo,
-        effect: &str,
+        effect: &'static str,
         line: Option<&str>,
         detail: impl Into<String>,
     ) {
         let entry = self
             .trace
-            .entry((rule.order, effect.to_owned()))
+            .entry((rule.order, effect))
             .or_insert_with(|| TraceEntry {
                 rule: rule.id.clone(),
                 span: rule.span,
@@ -402,13 +402,12 @@ impl<'a> Checkout<'a> {
         let mut findings = Findings::default();
         let group = self.facts.group;
         let mut states: Vec<LineState> = Vec::with_capacity(self.facts.lines.len());
-        let facts = self.facts.clone();
         let scope = Scope {
             policy,
-            order: &facts,
+            order: &self.facts,
             line: None,
         };
-        for line in &facts.lines {
+        for line in &self.facts.lines {
             states.push(self.line(line, &scope, &mut findings));
         }
         // Blocked lines either block the order, saying why at the order level too, or
@@ -437,10 +436,9 @@ impl<'a> Checkout<'a> {
                 .push(request_error(fault.code, fault.message, "order"));
             findings.blocked = true;
         }
-        let facts = self.facts.clone();
         let scope = Scope {
             policy,
-            order: &facts,
+            order: &self.facts,
             line: None,
         };
         self.order_rules(&scope, &mut findings);
@@ -493,6 +491,7 @@ impl<'a> Checkout<'a> {
             })
             .collect();
         findings.messages.sort_by_key(|(order, _)| *order);
+        let facts = &self.facts;
         let units = facts.currency.minor_units;
         Decision {
             outcome,
@@ -687,7 +686,12 @@ impl<'a> Checkout<'a> {
                 .messages
                 .push((rule.order, self.message(rule, effect, text)));
         }
-        findings.trace(rule, effect, Some(&line.id), format!("{effect} line"));
+        let detail = match severity {
+            Severity::Block => "block line",
+            Severity::Restrict => "restrict line",
+            Severity::Warn => "warn line",
+        };
+        findings.trace(rule, effect, Some(&line.id), detail);
         if severity == Severity::Restrict {
             if let Some(requirement) = approve {
                 findings.asks.push(Ask {
