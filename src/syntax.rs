@@ -52,6 +52,9 @@ pub fn parse(source: &str) -> Result<Policy, Vec<Report>> {
         Ok(pairs) => pairs,
         Err(error) => return Err(vec![syntax_report(source, &error)]),
     };
+    if let Some(report) = glued_keyword(source, pairs.clone()) {
+        return Err(vec![report]);
+    }
     let mut lowerer = Lowerer {
         reports: Vec::new(),
     };
@@ -74,6 +77,30 @@ pub fn parse(source: &str) -> Result<Policy, Vec<Report>> {
     } else {
         Err(lowerer.reports)
     }
+}
+
+/// Keywords are matched as literals, so `format north` would read as `for` + `mat`: a
+/// name that starts right after a letter, digit or `_` was glued to a keyword.
+fn glued_keyword(source: &str, pairs: Pairs<'_, Rule>) -> Option<Report> {
+    let glued = pairs.flatten().find(|pair| {
+        pair.as_rule() == Rule::ident
+            && source
+                .get(..pair.as_span().start())
+                .and_then(|before| before.chars().next_back())
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })?;
+    let start = glued.as_span().start();
+    let word_start = source
+        .get(..start)
+        .and_then(|before| before.rfind(|c: char| !(c.is_alphanumeric() || c == '_')))
+        .map_or(0, |i| i + 1);
+    let end = glued.as_span().end();
+    let word = source.get(word_start..end).unwrap_or_default();
+    let problem = Problem::Syntax {
+        found: format!("unexpected `{word}`"),
+        expected: "a keyword followed by a space".into(),
+    };
+    Some(Report::new(problem, Span::new(word_start, end)))
 }
 
 // ─── pre-scan: comments and nesting ──────────────────────────────────────────────────
