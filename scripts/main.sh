@@ -5,14 +5,18 @@
 #   2. `procura eval --explain` of its example request: the decision as JSON, then in words
 #      (uses POLICY's siblings `<name>.directory.json` and `<name>.request.json`; skipped
 #      when there is no request file);
-#   3. `procura test`: the policy's own `test` blocks;
+#   3. `procura approvals --steps` of each `<name>.approvals*.json` event file against the
+#      order in `<name>.large-order.json`: every event and the state after it;
+#   4. `procura invoices` of each `<name>.orders-YYYY-MM.json` for its month: the invoices,
+#      the orders left out, and both CSV reports written to `target/<name>-invoices/`;
+#   5. `procura test`: the policy's own `test` blocks;
 # and summarise the result; then build and serve the playground and the checkout demo
 # (www/) on 127.0.0.1 until Ctrl-C (SERVE=0 skips that).
 #
 # Exit status: 0 when the policy has no errors, its request evaluates and its tests pass;
-# 1 when the policy has errors, the request is rejected or a test fails; 2 on a problem
-# running the tool. Whether the policy is formatted is reported, not fatal. Idempotent:
-# it only builds and reads.
+# 1 when the policy has errors, a request, event file or orders file is rejected or a test
+# fails; 2 on a problem running the tool. Whether the policy is formatted is reported, not
+# fatal. Idempotent: it only builds, reads and rewrites the CSVs under target/.
 set -euo pipefail
 policy=""
 if (($# > 0)); then
@@ -82,6 +86,32 @@ if ((check_status == 0)); then
     fi
   fi
 
+  order="$stem.large-order.json"
+  for events in "$stem".approvals.json "$stem".approvals-*.json; do
+    [[ -f "$events" && -f "$order" ]] || continue
+    approvals_args=(--policy "$policy")
+    [[ ! -f "$directory" ]] || approvals_args+=(--directory "$directory")
+    approvals_args+=(--request "$order" --events "$events" --steps --format text)
+    step "procura approvals ${approvals_args[*]}"
+    approvals_status=0
+    "$procura" approvals --color never "${approvals_args[@]}" || approvals_status=$?
+    ran approvals "$approvals_status"
+    ((approvals_status == 0)) || status=1
+  done
+
+  for orders in "$stem".orders-*.json; do
+    [[ -f "$orders" ]] || continue
+    period="${orders##*.orders-}"
+    period="${period%.json}"
+    out="target/$(basename -- "$stem")-invoices"
+    step "procura invoices --policy $policy --orders $orders --period $period --out $out"
+    invoices_status=0
+    "$procura" invoices --color never --policy "$policy" --orders "$orders" --period "$period" \
+      --out "$out" || invoices_status=$?
+    ran invoices "$invoices_status"
+    ((invoices_status == 0)) || status=1
+  done
+
   step "procura test $policy"
   test_status=0
   test_report="$("$procura" test --color never "$policy")" || test_status=$?
@@ -104,7 +134,7 @@ printf 'tests:     %s\n' "$tests"
 # the script exits with the status above. SERVE=0 skips this, PORT=N picks the port.
 if [[ "${SERVE:-1}" != 0 ]]; then
   step "build pkg/ and www/, then serve the playground and the checkout demo"
-  scripts/build-pkg.sh || exit 2
+  scripts/build-pkg.sh --back-office || exit 2
   www/scripts/build.sh || exit 2
   serve_args=()
   if [[ "$policy" != examples/maple.procura ]]; then

@@ -915,6 +915,7 @@ pub struct RejectedOrder {
     /// Position in the request's `orders`.
     pub index: usize,
     pub order: Option<String>,
+    pub po_number: Option<String>,
     pub status: Option<OrderStatus>,
     pub code: String,
     pub message: String,

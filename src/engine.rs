@@ -181,27 +181,7 @@ pub fn parse_json<T: DeserializeOwned>(json: &str) -> Result<T, Vec<EvalError>> 
     }
     let mut deserializer = serde_json::Deserializer::from_str(json);
     let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
-    let value = parsed.map_err(|error| {
-        let path = error.path().to_string();
-        let mut path = if path == "." { String::new() } else { path };
-        // serde reports a missing field at its parent; name the field itself.
-        let message = error.inner().to_string();
-        if let Some(field) = message
-            .strip_prefix("missing field `")
-            .and_then(|r| r.split('`').next())
-        {
-            path = if path.is_empty() {
-                field.to_owned()
-            } else {
-                format!("{path}.{field}")
-            };
-        }
-        vec![request_error(
-            ErrorCode::MalformedJson,
-            describe_json_error(error.inner()),
-            path,
-        )]
-    })?;
+    let value = parsed.map_err(|error| vec![json_error(&error, "")])?;
     deserializer.end().map_err(|error| {
         vec![request_error(
             ErrorCode::MalformedJson,
@@ -210,6 +190,37 @@ pub fn parse_json<T: DeserializeOwned>(json: &str) -> Result<T, Vec<EvalError>> 
         )]
     })?;
     Ok(value)
+}
+
+/// A deserialisation error at its JSON path under `prefix`; serde reports a missing field
+/// at its parent, so the field itself is named.
+pub fn json_error(
+    error: &serde_path_to_error::Error<serde_json::Error>,
+    prefix: &str,
+) -> EvalError {
+    let found = error.path().to_string();
+    let mut path = if found == "." { String::new() } else { found };
+    let message = error.inner().to_string();
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split('`').next())
+    {
+        path = if path.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{path}.{field}")
+        };
+    }
+    let path = match (prefix.is_empty(), path.is_empty()) {
+        (true, _) => path,
+        (false, true) => prefix.to_owned(),
+        (false, false) => format!("{prefix}.{path}"),
+    };
+    request_error(
+        ErrorCode::MalformedJson,
+        describe_json_error(error.inner()),
+        path,
+    )
 }
 
 /// serde's message, lowercased and without Rust type names.

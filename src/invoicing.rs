@@ -7,10 +7,11 @@
 //! `placedAt` date in the offset it was written with.
 //!
 //! A run groups orders by invoice rule, invoice date, currency (an invoice never mixes
-//! currencies) and the rule's split keys (group, PO number). Credits — negative lines and
-//! refunded orders — become a separate credit note, are netted as an adjustment, or are
-//! listed without netting, as the rule says. Every input order lands on an invoice or in
-//! `rejected` with a code and a reason; none is dropped silently.
+//! currencies) and the rule's split keys (group, PO number). A refunded order becomes a
+//! credit note (`credits as credit_note`, the default), is netted into the invoice
+//! (`adjustment`) or is listed on it without netting (`listed`); a negative line inside an
+//! order is netted on its invoice, or listed with `listed`. Every input order lands on
+//! exactly one document or in `rejected` with a code and a reason; none is dropped silently.
 
 use jiff::civil::Date;
 use jiff::Span;
@@ -114,6 +115,9 @@ pub fn run(policy: &CompiledPolicy, request: &InvoiceRunRequest) -> Answer<Invoi
             "period",
         );
     };
+    // Without an explicit run date every order of the period is invoiced, whatever its
+    // cadence; with one, orders whose invoice date comes later wait (E0604).
+    let explicit_run_date = request.run_date.is_some();
     let run_date = match &request.run_date {
         Some(text) => match text.parse::<Date>() {
             Ok(date) => date,
@@ -133,6 +137,10 @@ pub fn run(policy: &CompiledPolicy, request: &InvoiceRunRequest) -> Answer<Invoi
     for (index, raw) in request.orders.iter().enumerate() {
         let path = format!("orders[{index}]");
         let order_id = raw.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+        let po_number = raw
+            .get("poNumber")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
         let status = raw
             .get("status")
             .and_then(|v| serde_json::from_value::<OrderStatus>(v.clone()).ok());
@@ -140,6 +148,7 @@ pub fn run(policy: &CompiledPolicy, request: &InvoiceRunRequest) -> Answer<Invoi
             rejected.push(RejectedOrder {
                 index,
                 order: order_id.clone(),
+                po_number: po_number.clone(),
                 status,
                 code: code.code().into(),
                 message,
@@ -149,13 +158,9 @@ pub fn run(policy: &CompiledPolicy, request: &InvoiceRunRequest) -> Answer<Invoi
         let order: InvoiceOrder = match serde_path_to_error::deserialize(raw) {
             Ok(order) => order,
             Err(error) => {
-                let at = error.path().to_string();
-                let at = if at == "." {
-                    path.clone()
-                } else {
-                    format!("{path}.{at}")
-                };
-                reject(ErrorCode::MalformedJson, error.inner().to_string(), at);
+                let error = crate::engine::json_error(&error, &path);
+                let at = error.path.clone().unwrap_or_else(|| path.clone());
+                reject(ErrorCode::MalformedJson, error.message, at);
                 continue;
             }
         };
@@ -239,7 +244,7 @@ pub fn run(policy: &CompiledPolicy, request: &InvoiceRunRequest) -> Answer<Invoi
             );
             continue;
         };
-        if invoice_date > run_date {
+        if explicit_run_date && invoice_date > run_date {
             reject(
                 ErrorCode::NotYetDue,
                 format!("its invoice date {invoice_date} is after the run date {run_date}"),
@@ -262,6 +267,9 @@ pub fn run(policy: &CompiledPolicy, request: &InvoiceRunRequest) -> Answer<Invoi
                 line.amount.0
             };
             let credit = amount.is_sign_negative() && !amount.is_zero();
+            // Only a refund becomes a credit note of its own; a credit line inside an order
+            // stays on that order's invoice, so every order lands on exactly one document.
+            let credit_note = refund && rule.credits == "creditNote";
             let entry = InvoiceLine {
                 order: order.id.clone(),
                 order_status: order.status,
@@ -277,7 +285,7 @@ pub fn run(policy: &CompiledPolicy, request: &InvoiceRunRequest) -> Answer<Invoi
                 group: splits_by("group").then(|| order.group.clone()),
                 po_number: splits_by("poNumber").then(|| po_number.clone()),
                 order: (rule.cadence == Cadence::PerOrder).then(|| order.id.clone()),
-                credit_note: credit && rule.credits == "creditNote",
+                credit_note,
             };
             let draft = drafts.entry(key).or_insert_with(|| Draft {
                 rule,

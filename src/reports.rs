@@ -176,6 +176,7 @@ fn order_rows(run: &InvoiceRun) -> Vec<Row> {
     }
     for rejected in &run.rejected {
         rows.push(Row(vec![
+            ("poNumber", rejected.po_number.clone().unwrap_or_default()),
             ("orderId", rejected.order.clone().unwrap_or_default()),
             ("orderStatus", status_word(rejected.status)),
             ("reason", format!("{}: {}", rejected.code, rejected.message)),

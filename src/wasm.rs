@@ -18,6 +18,10 @@
 //!   `undefined`, numbers, cyclic objects (`JSON.stringify` throws; caught here), BigInts,
 //!   deep nesting and huge strings all come back as failures.
 //!
+//! The approval workflow and invoicing (`progress`, `invoiceRun`, `reportCsv`) are behind
+//! the feature `wasm-back-office`: they grow the module by about a fifth, and checkout pages
+//! (the size budget's reason) do not need them.
+//!
 //! Strings longer (in UTF-16 units) than the core's limits are refused before they are
 //! copied into wasm memory, which never shrinks; the size then reported is that length, a
 //! lower bound of the size in bytes.
@@ -28,10 +32,14 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::contract::{Answer, EvalError};
+#[cfg(feature = "wasm-back-office")]
+use crate::contract::{InvoiceRun, ReportDefinition, ReportRows};
 use crate::diagnostic::{Diagnostic, LineIndex, Severity, SourceSpan, Span};
 use crate::engine::{diagnostic_error, parse_json, to_json, Engine, MAX_JSON_BYTES};
 use crate::errors::{request_error, ErrorCode};
 use crate::problem::{Problem, Report};
+#[cfg(feature = "wasm-back-office")]
+use crate::reports::{csv, default_report};
 use crate::syntax::MAX_SOURCE_BYTES;
 
 // The types the signatures below name: the contract types come from `types.d.ts`, which
@@ -40,7 +48,8 @@ use crate::syntax::MAX_SOURCE_BYTES;
 const TS_TYPES: &'static str = r#"
 import type {
   AuthorizeAnswer, AuthorizeRequest, BadgeAnswer, BadgeRequest, CheckoutRequest,
-  DecisionAnswer, Directory, EvalError, SourceSpan, TestReport,
+  DecisionAnswer, Directory, EvalError, InvoiceRunAnswer, InvoiceRunRequest,
+  InvoiceRun, ProgressRequest, ReportDefinition, SourceSpan, TestReport, WorkflowAnswer,
 } from "./types.js";
 export type * from "./types.js";
 
@@ -65,6 +74,11 @@ export interface Label {
 /** What `compile` returns. */
 export type CompileResult =
   | { type: "success"; policy: Policy; warnings: Diagnostic[] }
+  | { type: "failure"; errors: EvalError[] };
+
+/** What `reportCsv` returns: the CSV text. */
+export type ReportCsvResult =
+  | { type: "success"; result: string }
   | { type: "failure"; errors: EvalError[] };
 
 /** What `format` returns. */
@@ -109,6 +123,26 @@ impl Policy {
         ask(&request, |r| self.engine.badges(r))
     }
 
+    /// Where an order's approval stands after its events (approve, reject, delegate, …).
+    #[cfg(feature = "wasm-back-office")]
+    #[wasm_bindgen(unchecked_return_type = "WorkflowAnswer")]
+    pub fn progress(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ProgressRequest")] request: JsValue,
+    ) -> JsValue {
+        ask(&request, |r| self.engine.progress(r))
+    }
+
+    /// Consolidates a period's orders into invoices and credit notes (`procura invoices`).
+    #[cfg(feature = "wasm-back-office")]
+    #[wasm_bindgen(js_name = invoiceRun, unchecked_return_type = "InvoiceRunAnswer")]
+    pub fn invoice_run(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "InvoiceRunRequest")] request: JsValue,
+    ) -> JsValue {
+        ask(&request, |r| self.engine.invoice_run(r))
+    }
+
     /// `evaluate` on JSON text, answering JSON text: the native `Engine::evaluate_json`.
     #[wasm_bindgen(js_name = evaluateJson)]
     pub fn evaluate_json(
@@ -134,6 +168,26 @@ impl Policy {
         #[wasm_bindgen(unchecked_param_type = "string")] request: JsValue,
     ) -> String {
         text_answer(&request, |text| self.engine.badges_json(text))
+    }
+
+    /// `progress` on JSON text, answering JSON text.
+    #[cfg(feature = "wasm-back-office")]
+    #[wasm_bindgen(js_name = progressJson)]
+    pub fn progress_json(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] request: JsValue,
+    ) -> String {
+        text_answer(&request, |text| self.engine.progress_json(text))
+    }
+
+    /// `invoiceRun` on JSON text, answering JSON text.
+    #[cfg(feature = "wasm-back-office")]
+    #[wasm_bindgen(js_name = invoiceRunJson)]
+    pub fn invoice_run_json(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] request: JsValue,
+    ) -> String {
+        text_answer(&request, |text| self.engine.invoice_run_json(text))
     }
 
     /// Runs the policy's `test` blocks (`procura test`).
@@ -183,6 +237,33 @@ pub fn compile(
         }
         Err(errors) => to_js(&Answer::<()>::Failure { errors }),
     }
+}
+
+/// Writes a CSV report of an invoice run (the `result` of `invoiceRun`) with a saved report
+/// definition, or the default orders report when `report` is `undefined` or `null`
+/// (`procura invoices --report`). The CSV has CRLF line ends and RFC 4180 quoting.
+#[cfg(feature = "wasm-back-office")]
+#[wasm_bindgen(js_name = reportCsv, unchecked_return_type = "ReportCsvResult")]
+pub fn report_csv(
+    #[wasm_bindgen(unchecked_param_type = "InvoiceRun")] run: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ReportDefinition | null")] report: JsValue,
+) -> JsValue {
+    let run = json_text(&run, "run").and_then(|text| under("run", parse_json::<InvoiceRun>(&text)));
+    let definition = if report.is_undefined() || report.is_null() {
+        Ok(default_report(ReportRows::Orders))
+    } else {
+        json_text(&report, "report")
+            .and_then(|text| under("report", parse_json::<ReportDefinition>(&text)))
+    };
+    let answer = match (run, definition) {
+        (Ok(run), Ok(definition)) => csv(&run, &definition),
+        (Err(mut errors), Err(more)) => {
+            errors.extend(more);
+            Answer::Failure { errors }
+        }
+        (Err(errors), _) | (_, Err(errors)) => Answer::Failure { errors },
+    };
+    to_js(&answer)
 }
 
 /// Formats policy source in the canonical layout (`procura fmt`).
@@ -306,6 +387,26 @@ fn json_text(value: &JsValue, path: &str) -> Result<String, Vec<EvalError>> {
     }
     text.as_string()
         .ok_or_else(|| malformed("the value cannot be converted to JSON".to_owned()))
+}
+
+#[cfg(feature = "wasm-back-office")]
+/// Puts the errors of a parsed argument under its name: `run.invoices[0]`.
+fn under<T>(name: &str, parsed: Result<T, Vec<EvalError>>) -> Result<T, Vec<EvalError>> {
+    parsed.map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|mut error| {
+                error.path = error.path.map(|path| {
+                    if path.is_empty() {
+                        name.to_owned()
+                    } else {
+                        format!("{name}.{path}")
+                    }
+                });
+                error
+            })
+            .collect()
+    })
 }
 
 /// Parses a JS request as `R` and asks the engine, like the engine's `*_json` methods.

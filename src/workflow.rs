@@ -19,6 +19,8 @@ use crate::errors::{request_error, ErrorCode};
 use crate::eval::{checkout, instant};
 use crate::people::People;
 
+const EXPIRED: &str = "the approval hold expired; resubmit the cart at current prices";
+
 /// Computes where an order's approval stands.
 pub fn progress(
     policy: &CompiledPolicy,
@@ -137,7 +139,18 @@ impl<'a> Replay<'a> {
                 let previous = match checkout(policy, people, &before) {
                     Answer::Success { result } => result,
                     Answer::Failure { errors } => {
-                        return Err(prefixed(errors, "change.previousOrder"))
+                        // The previous order replaced `checkout.order`: name its own path.
+                        let errors = errors
+                            .into_iter()
+                            .map(|mut e| {
+                                e.path = e.path.map(|p| match p.strip_prefix("order") {
+                                    Some(rest) => format!("change.previousOrder{rest}"),
+                                    None => format!("checkout.{p}"),
+                                });
+                                e
+                            })
+                            .collect();
+                        return Err(errors);
                     }
                 };
                 fresh_approval_needed(policy, &previous, &decision).then_some(changed_at)
@@ -274,7 +287,7 @@ impl<'a> Replay<'a> {
             return Err(format!("the order is already {}", status_word(*status)));
         }
         if at >= self.expires {
-            self.terminal = Some((WorkflowStatus::Expired, "the approval hold expired".into()));
+            self.terminal = Some((WorkflowStatus::Expired, EXPIRED.into()));
             return Err("the approval hold expired before this event".into());
         }
         if self.void_before.is_some_and(|v| at < v) {
@@ -463,9 +476,7 @@ impl<'a> Replay<'a> {
         let (status, level) = self.status_at(self.now);
         let reason = match (&self.terminal, status) {
             (Some((_, reason)), _) => Some(reason.clone()),
-            (None, WorkflowStatus::Expired) => {
-                Some("the approval hold expired; resubmit the cart at current prices".into())
-            }
+            (None, WorkflowStatus::Expired) => Some(EXPIRED.into()),
             (None, WorkflowStatus::Escalated) => Some(format!(
                 "level {} waited past its timeout",
                 self.current + 1

@@ -6,7 +6,7 @@
 //! lines:
 //!   L1 B0LAPTOP: blocked, 2598.00 CAD
 //!     block: Laptops are purchased by the IT department [laptops_it_only]
-//! approval: required
+//! approval: would be required, but the order is blocked
 //!   level 1: any of priya@maple.example (required by district_paper)
 //! ...
 //! why:
@@ -178,10 +178,11 @@ fn line_decision(out: &mut Out, line: &LineDecision, currency: &str) {
 
 fn approval(out: &mut Out, decision: &Decision) {
     let plan = &decision.approval;
-    let state = match (plan.required, plan.auto_approved) {
-        (_, true) => "approved automatically (within the buyer's self-approval limit)",
-        (true, false) => "required",
-        (false, false) => "not required",
+    let state = match (plan.required, plan.auto_approved, plan.levels.is_empty()) {
+        (_, true, _) => "approved automatically (the requester may approve it themselves)",
+        (true, false, _) => "required",
+        (false, false, false) => "would be required, but the order is blocked",
+        (false, false, true) => "not required",
     };
     out.line(0, format!("approval: {state}"));
     for level in &plan.levels {

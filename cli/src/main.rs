@@ -9,6 +9,7 @@
 //! `pub fn run(args: &Args, global: &GlobalArgs) -> Status`, then add one variant to
 //! [`Command`] and one arm to `main`.
 
+mod approvals;
 mod authorize;
 mod badges;
 mod check;
@@ -16,9 +17,11 @@ mod eval;
 mod explain;
 mod files;
 mod fmt;
+mod invoices;
 mod query;
 mod render;
 mod schema;
+mod serve;
 mod status;
 mod test;
 
@@ -58,10 +61,16 @@ enum Command {
     Authorize(authorize::Args),
     /// The verdict badge of each product in a listing.
     Badges(badges::Args),
+    /// Where an order's approval stands after the recorded events (`--steps` walks through them).
+    Approvals(approvals::Args),
+    /// Consolidate a period's orders into invoices; print them, or CSV reports.
+    Invoices(invoices::Args),
     /// Run the `test` blocks of policy files.
     Test(test::Args),
     /// Write the JSON Schemas of the contract types.
     Schema(schema::Args),
+    /// Serve decisions over HTTP, evaluated in the WebAssembly core module (wasmtime).
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,8 +81,11 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args, &cli.global),
         Command::Authorize(args) => authorize::run(args, &cli.global),
         Command::Badges(args) => badges::run(args, &cli.global),
+        Command::Approvals(args) => approvals::run(args, &cli.global),
+        Command::Invoices(args) => invoices::run(args, &cli.global),
         Command::Test(args) => test::run(args, &cli.global),
         Command::Schema(args) => schema::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     status.into()
 }

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use procura::contract::{
     Answer, AuthorizeDecision, AuthorizeRequest, BadgeDecision, BadgeRequest, CheckoutRequest,
-    Decision, Directory, TestReport,
+    Decision, Directory, InvoiceRun, InvoiceRunRequest, ProgressRequest, ReportDefinition,
+    TestReport, WorkflowState,
 };
 use schemars::{schema_for, Schema};
 
@@ -47,10 +48,27 @@ fn schemas() -> Vec<(&'static str, Schema)> {
             titled(schema_for!(Answer<BadgeDecision>), "BadgeAnswer"),
         ),
         ("test-report.schema.json", schema_for!(TestReport)),
+        ("progress-request.schema.json", schema_for!(ProgressRequest)),
+        (
+            "workflow-state.schema.json",
+            titled(schema_for!(Answer<WorkflowState>), "WorkflowAnswer"),
+        ),
+        (
+            "invoice-run-request.schema.json",
+            schema_for!(InvoiceRunRequest),
+        ),
+        (
+            "invoice-run.schema.json",
+            titled(schema_for!(Answer<InvoiceRun>), "InvoiceRunAnswer"),
+        ),
+        (
+            "report-definition.schema.json",
+            schema_for!(ReportDefinition),
+        ),
     ]
 }
 
-/// The three answers would all be titled `Answer` (the generic type's name); a distinct
+/// The answers would all be titled `Answer` (the generic type's name); a distinct
 /// title keeps code generators from merging them.
 fn titled(mut schema: Schema, title: &str) -> Schema {
     schema.insert("title".to_owned(), title.into());

@@ -200,7 +200,7 @@ fn explain_says_which_rule_blocked_and_where() {
     for section in [
         "outcome: blocked",
         "lines:",
-        "approval: required",
+        "approval: would be required, but the order is blocked",
         "budgets:",
         "invoice: template \"North campus\"",
         "invoice date 2026-12-01, due date 2026-12-31",

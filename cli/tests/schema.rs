@@ -45,6 +45,11 @@ fn checked_in_schemas_match_the_types() {
         "badge-request",
         "badge-decision",
         "test-report",
+        "progress-request",
+        "workflow-state",
+        "invoice-run-request",
+        "invoice-run",
+        "report-definition",
     ]
     .iter()
     .map(|name| format!("{name}.schema.json"))

@@ -1,0 +1,151 @@
+//! `procura serve --policy P [--directory D] [--addr 127.0.0.1:8181]`: the HTTP decision
+//! service, every evaluation run in the core WebAssembly module through wasmtime (the crate
+//! `procura-host`; routes, errors and reload are documented there and in the README).
+//!
+//! Runs until Ctrl-C or SIGTERM. Exit 1 when the policy does not compile at start (every
+//! error is printed); 2 when the module or a file cannot be loaded or the address is taken.
+//! Later policy changes never stop the service: a version that does not compile is logged
+//! and the last good one keeps serving.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use procura_host::server::{self, Config, LogFormat, Service, StartError};
+use procura_host::{CoreModule, Limits};
+
+use crate::status::Status;
+
+#[derive(Debug, Clone, Copy, Default, clap::ValueEnum)]
+pub enum Logs {
+    /// One line per event, `key=value` fields.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The policy file; reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    policy: PathBuf,
+    /// The directory file (people, groups, roles) as JSON; reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    directory: Option<PathBuf>,
+    /// Where to listen.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8181")]
+    addr: SocketAddr,
+    /// The core module [default: $PROCURA_CORE_WASM, else pkg/core/procura.wasm here or
+    /// beside the executable's repository; build it with scripts/build-core.sh].
+    #[arg(long, value_name = "FILE")]
+    module: Option<PathBuf>,
+    /// Cache wasmtime's compiled code for the module in DIR (skips compiling at start).
+    /// DIR must be writable only by you: its files are loaded as native code.
+    #[arg(long, value_name = "DIR")]
+    module_cache: Option<PathBuf>,
+    /// Instances of the module, i.e. concurrent evaluations [default: one per CPU].
+    #[arg(long, value_name = "N")]
+    instances: Option<usize>,
+    /// Fuel (about one WebAssembly instruction each) one request may use; past it the
+    /// answer is E0501 "evaluation exceeded its budget".
+    #[arg(long, value_name = "UNITS", default_value_t = Limits::default().fuel_per_call)]
+    fuel: u64,
+    /// The most memory one instance may grow to, in MiB; past it the answer is E0503.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    memory_mib: usize,
+    /// The largest request body accepted, in bytes; larger ones get 413 (E0102).
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    body_limit: usize,
+    /// How often to look for changed policy or directory files, in milliseconds; 0: never.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    poll_ms: u64,
+    /// The log format (on stderr).
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    log_format: Logs,
+}
+
+pub fn run(args: &Args) -> Status {
+    server::init_logging(match args.log_format {
+        Logs::Text => LogFormat::Text,
+        Logs::Json => LogFormat::Json,
+    });
+    let path = args
+        .module
+        .clone()
+        .unwrap_or_else(procura_host::default_module_path);
+    let loaded = match &args.module_cache {
+        Some(cache) => CoreModule::load_cached(&path, cache),
+        None => CoreModule::load(&path),
+    };
+    let module = match loaded {
+        Ok(module) => module,
+        Err(error) => {
+            eprintln!("procura serve: {error}");
+            eprintln!(
+                "procura serve: build the core module with scripts/build-core.sh, or pass --module"
+            );
+            return Status::Trouble;
+        }
+    };
+    let mut config = Config::new(&args.policy, args.directory.clone());
+    if let Some(instances) = args.instances {
+        config.instances = instances.max(1);
+    }
+    config.limits = Limits {
+        fuel_per_call: args.fuel,
+        memory_bytes: args.memory_mib.saturating_mul(1024 * 1024),
+        ..Limits::default()
+    };
+    config.body_limit = args.body_limit;
+    config.poll = (args.poll_ms > 0).then(|| Duration::from_millis(args.poll_ms));
+    let outcome =
+        Service::new(module, config).and_then(|service| server::run_blocking(service, args.addr));
+    match outcome {
+        Ok(()) => Status::Success,
+        Err(StartError::Rejected { path, answer }) => {
+            eprintln!("procura serve: {path} does not compile:");
+            for error in compile_errors(&answer) {
+                eprintln!("  {error}");
+            }
+            Status::Failure
+        }
+        Err(error) => {
+            eprintln!("procura serve: {error}");
+            Status::Trouble
+        }
+    }
+}
+
+/// `line:column: error[CODE]: message` for each error of a failure answer.
+fn compile_errors(answer: &str) -> Vec<String> {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(answer) else {
+        return vec![answer.to_owned()];
+    };
+    let errors = value
+        .get("errors")
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    errors
+        .iter()
+        .map(|error| {
+            let field = |key: &str| {
+                error
+                    .get(key)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("")
+            };
+            let at = error
+                .get("span")
+                .map(|span| {
+                    let number =
+                        |key: &str| span.get(key).map(ToString::to_string).unwrap_or_default();
+                    format!("{}:{}: ", number("line"), number("column"))
+                })
+                .or_else(|| error.get("path").map(|path| format!("{path}: ")))
+                .unwrap_or_default();
+            format!("{at}error[{}]: {}", field("code"), field("message"))
+        })
+        .collect()
+}
