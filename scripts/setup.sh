@@ -39,9 +39,52 @@ check_node() {
   step "node $(node --version), npm $(npm --version)"
 }
 
+# Debian's Chromium and its WebDriver, for the browser suites (wasm-bindgen-test, corpus
+# parity, www). Installed only when missing; the package lists are refreshed only then.
+setup_chromium() {
+  step "Chromium and chromedriver"
+  if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+    local sudo=""
+    if ((EUID != 0)); then
+      need sudo "installing Chromium needs root"
+      sudo=sudo
+    fi
+    $sudo apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends chromium chromium-driver
+  fi
+  step "$(/usr/bin/chromedriver --version 2>/dev/null | head -n 1)"
+}
+
+# The wasm-bindgen CLI (wasm-bindgen, wasm-bindgen-test-runner) at exactly the version of
+# the `wasm-bindgen` crate in Cargo.lock: a mismatch fails at bind time. No `--locked`:
+# the CLI's own lockfile wants a crate version the registry here does not have.
+setup_wasm_bindgen() {
+  step "wasm-bindgen CLI (the version in Cargo.lock)"
+  local version
+  version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
+  [[ -n "$version" ]] || die "no wasm-bindgen in Cargo.lock"
+  if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $version" ]] ||
+    ! command -v wasm-bindgen-test-runner >/dev/null 2>&1; then
+    cargo install wasm-bindgen-cli --version "$version"
+  fi
+  step "$(wasm-bindgen --version)"
+}
+
+# The JS dev tools in js/ (binaryen's wasm-opt, TypeScript, json-schema-to-typescript),
+# reinstalled when js/node_modules is missing or older than js/package-lock.json.
+setup_js() {
+  step "npm ci in js/"
+  if [[ ! -f js/node_modules/.package-lock.json || js/package-lock.json -nt js/node_modules/.package-lock.json ]]; then
+    (cd js && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 main() {
   setup_rust
   check_node
+  setup_chromium
+  setup_wasm_bindgen
+  setup_js
   step "setup done"
 }
 

@@ -37,4 +37,57 @@ cargo run -q --locked -p procura-cli -- check --color never "${examples[@]}"
 step "procura fmt --check examples/*.procura"
 cargo run -q --locked -p procura-cli -- fmt --check --color never "${examples[@]}"
 
-printf 'test.sh: all passed: fmt, clippy, cargo test, check and fmt --check of %d example(s)\n' "${#examples[@]}"
+# The npm package pkg/ (WebAssembly, scripts/build-pkg.sh): lints for wasm32, the
+# wasm-bindgen-test suites in Node and headless Chromium, corpus parity with the native
+# engine in both runtimes, memory and the TypeScript consumer, on the build with every
+# entry point (--back-office); then the checkout build, its size budget and the README
+# example. pkg/ is left as the checkout build.
+step "wasm: build pkg/ with the back-office API"
+scripts/build-pkg.sh --back-office
+
+step "wasm: cargo clippy --target wasm32-unknown-unknown"
+cargo clippy --locked --target wasm32-unknown-unknown --features wasm --lib \
+  -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown --features wasm-back-office --lib --test wasm_node --test wasm_browser \
+  -- -D warnings
+
+# Never with -q: cargo passes it on to wasm-bindgen-test-runner, which rejects it.
+step "wasm: wasm-bindgen-test in Node and headless Chromium"
+cargo test --locked --target wasm32-unknown-unknown --features wasm-back-office --test wasm_node --test wasm_browser
+
+step "wasm: corpus parity with the native engine (Node, pkg/node)"
+cargo test --locked --test native_answers
+node js/corpus.mjs
+
+step "wasm: corpus parity with the native engine (headless Chromium, pkg/web)"
+node js/corpus-browser.mjs
+
+step "wasm: memory after compiling and freeing Maple 10,000 times"
+node js/memory.mjs
+
+step "wasm: tsc --strict --noEmit (js/consumer.ts against pkg/)"
+ln -sfn ../../pkg js/node_modules/procura
+js/node_modules/.bin/tsc --strict --noEmit -p js
+
+# The playground and the checkout demo in a real browser (Debian's Chromium through
+# playwright-core), on the back-office pkg/ built above (www/scripts/build.sh checks it):
+# build the pages, run www/tests.
+step "www: build the playground and the checkout demo, run the browser tests"
+www/scripts/build.sh
+(cd www && npm test)
+
+step "wasm: build pkg/ (checkout API) within its size budget"
+scripts/build-pkg.sh
+gzipped=$(gzip -9 -c pkg/web/procura_bg.wasm | wc -c)
+budget=350000
+printf 'pkg/web/procura_bg.wasm: %d bytes gzipped, budget %d\n' "$gzipped" "$budget"
+if ((gzipped > budget)); then
+  printf 'test.sh: pkg/web/procura_bg.wasm is over its size budget\n' >&2
+  exit 1
+fi
+node js/corpus.mjs
+
+step "wasm: the README example answers like procura eval"
+node js/readme-example.mjs
+
+printf 'test.sh: all passed: fmt, clippy, cargo test, check and fmt --check of %d example(s), browser tests, wasm package\n' "${#examples[@]}"

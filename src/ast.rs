@@ -109,9 +109,12 @@ pub struct Policy {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "declarations are built once per compile; boxing buys nothing"
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    expect(
+        clippy::large_enum_variant,
+        reason = "declarations are built once per compile; boxing buys nothing"
+    )
 )]
 pub enum Declaration {
     Header(Header),

@@ -7,6 +7,9 @@
 //! Replays the runtime-neutral conformance corpus in `tests/conformance/` (format:
 //! `tests/conformance/README.md`) through the engine's public JSON entry points.
 //!
+//! Kinds: `compile`, `checkout`, `authorize`, `badges`, `progress` (approval workflow),
+//! `invoiceRun` and `reportCsv` (an invoice run written as a CSV report).
+//!
 //! Every case is run, every mismatch is collected, and the test fails at the end with the
 //! full list. Each answer is also checked for determinism: computed twice, from a second
 //! engine compiled from the same inputs, and from two threads at once, it must be the same
@@ -63,7 +66,7 @@ const KNOWN_KEYS: [&str; 9] = [
     "requestText",
     "expect",
 ];
-const MIN_CASES: usize = 110;
+const MIN_CASES: usize = 440;
 
 fn case_files(dir: &Path, found: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -80,13 +83,88 @@ fn case_files(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
+/// The request kinds: every kind but `compile`.
+const REQUEST_KINDS: [&str; 6] = [
+    "checkout",
+    "authorize",
+    "badges",
+    "progress",
+    "invoiceRun",
+    "reportCsv",
+];
+
 /// The engine's answer as JSON text, for `kind` and the request text.
 fn answer(engine: &procura::Engine, kind: &str, request: &str) -> String {
     match kind {
         "checkout" => engine.evaluate_json(request),
         "authorize" => engine.authorize_json(request),
         "badges" => engine.badges_json(request),
+        "progress" => engine.progress_json(request),
+        "invoiceRun" => engine.invoice_run_json(request),
+        "reportCsv" => report_csv(engine, request),
         other => panic!("unknown kind `{other}`"),
+    }
+}
+
+/// `reportCsv`: `{"run": <InvoiceRunRequest>, "report": <ReportDefinition>}` (`report`
+/// omitted: the default orders report). Runs the invoice run, then writes the CSV; the
+/// answer is `{"type":"success","result":"<csv text>"}` or the failure of either step.
+/// Problems with the request's own shape are E0101 with paths under `run` / `report`.
+fn report_csv(engine: &procura::Engine, request: &str) -> String {
+    use procura::contract::{Answer, InvoiceRunRequest, ReportDefinition, ReportRows};
+    use procura::engine::{parse_json, to_json};
+    let malformed = |message: String, path: &str| {
+        to_json(&Answer::<String>::Failure {
+            errors: vec![procura::errors::request_error(
+                procura::errors::ErrorCode::MalformedJson,
+                message,
+                path,
+            )],
+        })
+    };
+    let under = |prefix: &str, errors: Vec<procura::contract::EvalError>| {
+        let errors = errors
+            .into_iter()
+            .map(|mut e| {
+                e.path = e.path.map(|p| {
+                    if p.is_empty() {
+                        prefix.to_owned()
+                    } else {
+                        format!("{prefix}.{p}")
+                    }
+                });
+                e
+            })
+            .collect();
+        to_json(&Answer::<String>::Failure { errors })
+    };
+    let value: Value = match serde_json::from_str(request) {
+        Ok(value) => value,
+        Err(e) => return malformed(e.to_string(), ""),
+    };
+    let Some(object) = value.as_object() else {
+        return malformed("a reportCsv request is an object".into(), "");
+    };
+    if let Some(key) = object.keys().find(|k| *k != "run" && *k != "report") {
+        return malformed(format!("unknown field `{key}`"), key);
+    }
+    let Some(run) = object.get("run") else {
+        return malformed("missing field `run`".into(), "run");
+    };
+    let run: InvoiceRunRequest = match parse_json(&run.to_string()) {
+        Ok(run) => run,
+        Err(errors) => return under("run", errors),
+    };
+    let definition: ReportDefinition = match object.get("report") {
+        None | Some(Value::Null) => procura::reports::default_report(ReportRows::Orders),
+        Some(report) => match parse_json(&report.to_string()) {
+            Ok(report) => report,
+            Err(errors) => return under("report", errors),
+        },
+    };
+    match engine.invoice_run(&run) {
+        Answer::Success { result } => to_json(&procura::reports::csv(&result, &definition)),
+        Answer::Failure { errors } => to_json(&Answer::<String>::Failure { errors }),
     }
 }
 
@@ -107,6 +185,9 @@ fn run_case(case: &Value) -> Result<(), String> {
         return Err("`version` must be 1".into());
     }
     let kind = case["kind"].as_str().ok_or("`kind` is missing")?;
+    if kind != "compile" && !REQUEST_KINDS.contains(&kind) {
+        return Err(format!("unknown kind `{kind}`"));
+    }
     let policy_path = case["policy"].as_str().ok_or("`policy` is missing")?;
     let source = std::fs::read_to_string(Path::new(ROOT).join(policy_path))
         .map_err(|e| format!("cannot read policy {policy_path}: {e}"))?;

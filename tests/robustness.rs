@@ -1,6 +1,11 @@
 //! Bad input never panics, hangs or aborts: random and mutated policies and requests get
 //! diagnostics or structured failures, and every limit is enforced with its code.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use proptest::prelude::*;
 
@@ -9,7 +14,11 @@ fn maple() -> String {
 }
 
 fn codes(source: &str) -> Vec<&'static str> {
-    procura::check(source).diagnostics.iter().map(|d| d.code).collect()
+    procura::check(source)
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect()
 }
 
 /// Every diagnostic points inside the source, with 1-based positions.
@@ -31,13 +40,39 @@ enum Edit {
 
 fn edit() -> impl Strategy<Value = Edit> {
     let tokens = prop::sample::select(vec![
-        "{", "}", "(", ")", "[", "]", "\"", ":", ",", "//", "\\", "rule", "for", "level", "%", "CAD", "1e9",
-        "99999999999999999999999999999999", "not", "and", "é", "«", "🙂", "\n", " ",
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        "\"",
+        ":",
+        ",",
+        "//",
+        "\\",
+        "rule",
+        "for",
+        "level",
+        "%",
+        "CAD",
+        "1e9",
+        "99999999999999999999999999999999",
+        "not",
+        "and",
+        "é",
+        "«",
+        "🙂",
+        "\n",
+        " ",
     ]);
     prop_oneof![
-        (any::<prop::sample::Index>(), 1usize..20).prop_map(|(i, n)| Edit::Delete(i.index(4000), n)),
-        (any::<prop::sample::Index>(), tokens).prop_map(|(i, t)| Edit::Insert(i.index(4000), t.to_owned())),
-        (any::<prop::sample::Index>(), any::<u8>()).prop_map(|(i, b)| Edit::Replace(i.index(4000), b)),
+        (any::<prop::sample::Index>(), 1usize..20)
+            .prop_map(|(i, n)| Edit::Delete(i.index(4000), n)),
+        (any::<prop::sample::Index>(), tokens)
+            .prop_map(|(i, t)| Edit::Insert(i.index(4000), t.to_owned())),
+        (any::<prop::sample::Index>(), any::<u8>())
+            .prop_map(|(i, b)| Edit::Replace(i.index(4000), b)),
     ]
 }
 
@@ -121,7 +156,11 @@ proptest! {
 
 #[test]
 fn deep_brackets_are_refused_before_parsing() {
-    let source = format!("policy \"x\" {{ currency CAD }}\nrule r {{ block order when {}true{} }}", "(".repeat(200_000), ")".repeat(200_000));
+    let source = format!(
+        "policy \"x\" {{ currency CAD }}\nrule r {{ block order when {}true{} }}",
+        "(".repeat(200_000),
+        ")".repeat(200_000)
+    );
     assert_eq!(codes(&source), ["P0003"]);
 }
 
@@ -131,13 +170,17 @@ fn long_operator_chains_are_refused() {
     let source = format!("policy \"x\" {{ currency CAD }}\nrule r {{ block order when {chain} }}");
     assert_eq!(codes(&source), ["P0009"]);
     let nots = "not ".repeat(10_000);
-    let source = format!("policy \"x\" {{ currency CAD }}\nrule r {{ block order when {nots}true }}");
+    let source =
+        format!("policy \"x\" {{ currency CAD }}\nrule r {{ block order when {nots}true }}");
     assert_eq!(codes(&source), ["P0009"]);
 }
 
 #[test]
 fn oversized_sources_are_refused() {
-    let source = format!("policy \"x\" {{ currency CAD }}\n{}", "// filler\n".repeat(500_000));
+    let source = format!(
+        "policy \"x\" {{ currency CAD }}\n{}",
+        "// filler\n".repeat(500_000)
+    );
     assert_eq!(codes(&source), ["P0002"]);
 }
 
@@ -150,8 +193,15 @@ rule b { warn order when order.subtotal > "ten" }
 invoice c { for north template "t" bill to "b" send to "x" every month terms net 60 }
 "#;
     let output = procura::check(source);
-    let found: Vec<(&str, u32, u32)> = output.diagnostics.iter().map(|d| (d.code, d.span.line, d.span.column)).collect();
-    assert_eq!(found, [("P0201", 3, 47), ("P0302", 4, 26), ("P0401", 5, 82)]);
+    let found: Vec<(&str, u32, u32)> = output
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.span.line, d.span.column))
+        .collect();
+    assert_eq!(
+        found,
+        [("P0201", 3, 47), ("P0302", 4, 26), ("P0401", 5, 82)]
+    );
 }
 
 #[test]

@@ -1,0 +1,506 @@
+//! The core module on wasmtime: [`CoreModule`] (compiled once) and [`Instance`] (one store
+//! and instance, with its fuel budget and memory cap), speaking the ABI of `docs/abi.md`.
+
+use std::path::Path;
+
+use wasmtime::{Config, Engine, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc};
+
+use crate::errors::HostError;
+
+/// The ABI version this host speaks (`procura_abi_version`).
+pub const ABI_VERSION: u32 = 1;
+
+/// Which question a request asks: one export each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Query {
+    Evaluate,
+    Authorize,
+    Badges,
+    Progress,
+}
+
+impl Query {
+    pub const ALL: [Query; 4] = [
+        Query::Evaluate,
+        Query::Authorize,
+        Query::Badges,
+        Query::Progress,
+    ];
+
+    /// The export's name, e.g. `procura_evaluate`.
+    pub fn export(self) -> &'static str {
+        match self {
+            Query::Evaluate => "procura_evaluate",
+            Query::Authorize => "procura_authorize",
+            Query::Badges => "procura_badges",
+            Query::Progress => "procura_progress",
+        }
+    }
+
+    /// The last segment of the HTTP route, e.g. `evaluate` for `POST /v1/evaluate`.
+    pub fn route(self) -> &'static str {
+        match self {
+            Query::Evaluate => "evaluate",
+            Query::Authorize => "authorize",
+            Query::Badges => "badges",
+            Query::Progress => "progress",
+        }
+    }
+}
+
+/// The wasmtime engine every core module runs on: Cranelift, fuel metering on.
+fn engine() -> Result<Engine, HostError> {
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    Engine::new(&config).map_err(HostError::wasm)
+}
+
+/// What one instance may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Fuel (about one unit per WebAssembly instruction) for one request, including copying
+    /// it in and the answer out. Exhausted: the request fails with `E0501`.
+    pub fuel_per_call: u64,
+    /// Fuel for compiling one policy into an instance.
+    pub fuel_per_compile: u64,
+    /// The most linear memory one instance may grow to, in bytes. Exceeded: `E0503`.
+    pub memory_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            fuel_per_call: 2_000_000_000,
+            fuel_per_compile: 10_000_000_000,
+            memory_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// The compiled core module: compile it once, then make any number of [`Instance`]s.
+#[derive(Clone)]
+pub struct CoreModule {
+    engine: Engine,
+    module: Module,
+}
+
+impl std::fmt::Debug for CoreModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CoreModule").finish_non_exhaustive()
+    }
+}
+
+impl CoreModule {
+    /// Reads and compiles the module at `path` (typically `pkg/core/procura.wasm`).
+    pub fn load(path: impl AsRef<Path>) -> Result<CoreModule, HostError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|error| HostError::Read {
+            path: path.display().to_string(),
+            error: error.to_string(),
+        })?;
+        CoreModule::from_bytes(&bytes)
+    }
+
+    /// Like [`CoreModule::load`], with wasmtime's compiled code cached in `cache` (a folder
+    /// made if missing), keyed by the module's bytes and the engine's configuration. A
+    /// cache hit skips compiling (a minute in a debug build, seconds in release).
+    ///
+    /// The cache holds native code that is loaded without checks: keep it in a folder only
+    /// the service's owner can write, like the binary itself (the tests use `target/`).
+    pub fn load_cached(path: impl AsRef<Path>, cache: &Path) -> Result<CoreModule, HostError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|error| HostError::Read {
+            path: path.display().to_string(),
+            error: error.to_string(),
+        })?;
+        let engine = engine()?;
+        let key = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::hash::DefaultHasher::new();
+            bytes.hash(&mut hasher);
+            engine.precompile_compatibility_hash().hash(&mut hasher);
+            hasher.finish()
+        };
+        let cached = cache.join(format!("procura-core-{key:016x}.cwasm"));
+        // SAFETY: `deserialize_file` trusts the file to be wasmtime's own output: this cache
+        // is written only by the `serialize` below (atomically, by rename), in a folder the
+        // caller vouches for. An incompatible or damaged header is still rejected, and then
+        // the module is compiled afresh.
+        #[allow(unsafe_code)]
+        let hit = cached
+            .is_file()
+            .then(|| unsafe { Module::deserialize_file(&engine, &cached) }.ok())
+            .flatten();
+        let module = match hit {
+            Some(module) => module,
+            None => {
+                let module = Module::new(&engine, &bytes).map_err(HostError::wasm)?;
+                if let Ok(serialized) = module.serialize() {
+                    let temp = cache.join(format!(
+                        "procura-core-{key:016x}.{}.tmp",
+                        std::process::id()
+                    ));
+                    let written = std::fs::create_dir_all(cache)
+                        .and_then(|()| std::fs::write(&temp, serialized))
+                        .and_then(|()| std::fs::rename(&temp, &cached));
+                    if written.is_err() {
+                        let _ = std::fs::remove_file(&temp);
+                    }
+                }
+                module
+            }
+        };
+        CoreModule::checked(engine, module)
+    }
+
+    /// Compiles a module from its bytes and checks that it imports nothing and speaks
+    /// [`ABI_VERSION`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<CoreModule, HostError> {
+        let engine = engine()?;
+        let module = Module::new(&engine, bytes).map_err(HostError::wasm)?;
+        CoreModule::checked(engine, module)
+    }
+
+    fn checked(engine: Engine, module: Module) -> Result<CoreModule, HostError> {
+        let core = CoreModule { engine, module };
+        let imports = core.imports();
+        if !imports.is_empty() {
+            return Err(HostError::Abi(format!(
+                "the module imports {}; a core module must import nothing",
+                imports.join(", ")
+            )));
+        }
+        let mut instance = core.instance(Limits::default())?;
+        let version = instance.abi_version()?;
+        if version != ABI_VERSION {
+            return Err(HostError::Abi(format!(
+                "the module speaks ABI version {version}; this host speaks {ABI_VERSION}"
+            )));
+        }
+        Ok(core)
+    }
+
+    /// The module's imports as `module::name`: empty for a core module.
+    pub fn imports(&self) -> Vec<String> {
+        self.module
+            .imports()
+            .map(|import| format!("{}::{}", import.module(), import.name()))
+            .collect()
+    }
+
+    /// The module's exported names.
+    pub fn exports(&self) -> Vec<String> {
+        self.module
+            .exports()
+            .map(|export| export.name().to_owned())
+            .collect()
+    }
+
+    /// A fresh instance with its own memory and limits.
+    pub fn instance(&self, limits: Limits) -> Result<Instance, HostError> {
+        let mut store = Store::new(
+            &self.engine,
+            MemoryCap {
+                bytes: limits.memory_bytes,
+                hit: false,
+            },
+        );
+        store.limiter(|cap| cap as &mut dyn ResourceLimiter);
+        store
+            .set_fuel(limits.fuel_per_compile)
+            .map_err(HostError::wasm)?;
+        let instance =
+            wasmtime::Instance::new(&mut store, &self.module, &[]).map_err(HostError::wasm)?;
+        let exports = Exports::find(&instance, &mut store)?;
+        Ok(Instance {
+            store,
+            exports,
+            limits,
+            broken: false,
+        })
+    }
+}
+
+/// Records whether a memory growth was refused, so that the trap it leads to (the module
+/// aborts when an allocation fails) can be reported as the memory cap.
+struct MemoryCap {
+    bytes: usize,
+    hit: bool,
+}
+
+impl ResourceLimiter for MemoryCap {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = desired <= self.bytes;
+        self.hit |= !allowed;
+        Ok(allowed)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+struct Exports {
+    memory: Memory,
+    alloc: TypedFunc<u32, u32>,
+    free: TypedFunc<(u32, u32), ()>,
+    compile: TypedFunc<(u32, u32, u32, u32), u64>,
+    queries: [TypedFunc<(u32, u32, u32), u64>; 4],
+    release: TypedFunc<u32, u32>,
+    abi_version: TypedFunc<(), u32>,
+    engine_version: TypedFunc<(), u64>,
+}
+
+impl Exports {
+    fn find(
+        instance: &wasmtime::Instance,
+        store: &mut Store<MemoryCap>,
+    ) -> Result<Exports, HostError> {
+        let missing = |name: &str, error: wasmtime::Error| {
+            HostError::Abi(format!(
+                "the export `{name}` is missing or mistyped: {error}"
+            ))
+        };
+        macro_rules! func {
+            ($name:expr) => {
+                instance
+                    .get_typed_func(&mut *store, $name)
+                    .map_err(|e| missing($name, e))?
+            };
+        }
+        let memory = instance
+            .get_memory(&mut *store, "memory")
+            .ok_or_else(|| HostError::Abi("the module exports no `memory`".into()))?;
+        Ok(Exports {
+            memory,
+            alloc: func!("procura_alloc"),
+            free: func!("procura_free"),
+            compile: func!("procura_compile"),
+            queries: [
+                func!(Query::Evaluate.export()),
+                func!(Query::Authorize.export()),
+                func!(Query::Badges.export()),
+                func!(Query::Progress.export()),
+            ],
+            release: func!("procura_release"),
+            abi_version: func!("procura_abi_version"),
+            engine_version: func!("procura_engine_version"),
+        })
+    }
+
+    fn query(&self, query: Query) -> &TypedFunc<(u32, u32, u32), u64> {
+        let [evaluate, authorize, badges, progress] = &self.queries;
+        match query {
+            Query::Evaluate => evaluate,
+            Query::Authorize => authorize,
+            Query::Badges => badges,
+            Query::Progress => progress,
+        }
+    }
+}
+
+/// One instance of the core module: its own store, memory, policy handles and limits.
+/// Not thread-safe by itself (`&mut self`); [`crate::Pool`] shares a set of them.
+///
+/// After a trap (budget, memory cap) the instance is broken: every later call fails with
+/// [`HostError::Broken`], and the owner must make a new one.
+pub struct Instance {
+    store: Store<MemoryCap>,
+    exports: Exports,
+    limits: Limits,
+    broken: bool,
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance")
+            .field("limits", &self.limits)
+            .field("broken", &self.broken)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Instance {
+    /// Whether a trap has made this instance unusable.
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    /// The size of the instance's linear memory, in bytes.
+    pub fn memory_bytes(&self) -> usize {
+        self.exports.memory.data_size(&self.store)
+    }
+
+    /// Runs `f` with `fuel`; a trap breaks the instance and becomes the matching error.
+    fn guarded<R>(
+        &mut self,
+        fuel: u64,
+        f: impl FnOnce(&mut Self) -> Result<R, HostError>,
+    ) -> Result<R, HostError> {
+        if self.broken {
+            return Err(HostError::Broken);
+        }
+        self.store.data_mut().hit = false;
+        self.store.set_fuel(fuel).map_err(HostError::wasm)?;
+        let result = f(self);
+        match result {
+            Err(HostError::Trap(_) | HostError::BudgetExceeded | HostError::MemoryExceeded) => {
+                self.broken = true;
+                match result {
+                    Err(HostError::Trap(_)) if self.store.data().hit => {
+                        Err(HostError::MemoryExceeded)
+                    }
+                    other => other,
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn trap(error: wasmtime::Error) -> HostError {
+        match error.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => HostError::BudgetExceeded,
+            Some(trap) => HostError::Trap(trap.to_string()),
+            None => HostError::Trap(format!("{error:#}")),
+        }
+    }
+
+    /// Copies `bytes` into a fresh module buffer: `(ptr, len)`.
+    fn put(&mut self, bytes: &[u8]) -> Result<(u32, u32), HostError> {
+        let len = u32::try_from(bytes.len()).map_err(|_| HostError::MemoryExceeded)?;
+        let ptr = self
+            .exports
+            .alloc
+            .call(&mut self.store, len)
+            .map_err(Self::trap)?;
+        if ptr == 0 {
+            return Err(HostError::MemoryExceeded);
+        }
+        self.exports
+            .memory
+            .write(&mut self.store, ptr as usize, bytes)
+            .map_err(|e| HostError::Abi(format!("procura_alloc gave a bad buffer: {e}")))?;
+        Ok((ptr, len))
+    }
+
+    fn free(&mut self, ptr: u32, len: u32) -> Result<(), HostError> {
+        self.exports
+            .free
+            .call(&mut self.store, (ptr, len))
+            .map_err(Self::trap)
+    }
+
+    /// Reads and frees a packed `(ptr << 32) | len` result.
+    fn take(&mut self, packed: u64) -> Result<String, HostError> {
+        if packed == 0 {
+            return Err(HostError::MemoryExceeded);
+        }
+        let ptr = u32::try_from(packed >> 32).unwrap_or(u32::MAX);
+        let len = u32::try_from(packed & 0xffff_ffff).unwrap_or(u32::MAX);
+        let mut bytes = vec![0; len as usize];
+        self.exports
+            .memory
+            .read(&self.store, ptr as usize, &mut bytes)
+            .map_err(|e| HostError::Abi(format!("a result points outside memory: {e}")))?;
+        self.free(ptr, len)?;
+        String::from_utf8(bytes).map_err(|_| HostError::Abi("a result is not UTF-8".into()))
+    }
+
+    /// `procura_abi_version`.
+    pub fn abi_version(&mut self) -> Result<u32, HostError> {
+        let fuel = self.limits.fuel_per_call;
+        self.guarded(fuel, |this| {
+            this.exports
+                .abi_version
+                .call(&mut this.store, ())
+                .map_err(Self::trap)
+        })
+    }
+
+    /// `procura_engine_version`, e.g. `0.1.0`.
+    pub fn engine_version(&mut self) -> Result<String, HostError> {
+        let fuel = self.limits.fuel_per_call;
+        self.guarded(fuel, |this| {
+            let packed = this
+                .exports
+                .engine_version
+                .call(&mut this.store, ())
+                .map_err(Self::trap)?;
+            this.take(packed)
+        })
+    }
+
+    /// `procura_compile`: the compile answer JSON, exactly as the module wrote it
+    /// (`{"type":"success","result":{"handle":…,"policy":…,"warnings":[…]}}` or a failure).
+    pub fn compile(
+        &mut self,
+        source: &[u8],
+        directory: Option<&[u8]>,
+    ) -> Result<String, HostError> {
+        let fuel = self.limits.fuel_per_compile;
+        self.guarded(fuel, |this| {
+            let (src_ptr, src_len) = this.put(source)?;
+            let (dir_ptr, dir_len) = match directory {
+                Some(bytes) => this.put(bytes)?,
+                None => (0, 0),
+            };
+            let packed = this
+                .exports
+                .compile
+                .call(&mut this.store, (src_ptr, src_len, dir_ptr, dir_len))
+                .map_err(Self::trap)?;
+            this.free(src_ptr, src_len)?;
+            if dir_ptr != 0 {
+                this.free(dir_ptr, dir_len)?;
+            }
+            this.take(packed)
+        })
+    }
+
+    /// One of the four questions, against the policy of `handle`: the answer JSON, byte for
+    /// byte what the module wrote (and what the native engine writes).
+    pub fn query(
+        &mut self,
+        handle: u32,
+        query: Query,
+        request: &[u8],
+    ) -> Result<String, HostError> {
+        let fuel = self.limits.fuel_per_call;
+        self.guarded(fuel, |this| {
+            let (ptr, len) = this.put(request)?;
+            let func = this.exports.query(query).clone();
+            let packed = func
+                .call(&mut this.store, (handle, ptr, len))
+                .map_err(Self::trap)?;
+            this.free(ptr, len)?;
+            this.take(packed)
+        })
+    }
+
+    /// `procura_release`: whether `handle` named a policy.
+    pub fn release(&mut self, handle: u32) -> Result<bool, HostError> {
+        let fuel = self.limits.fuel_per_call;
+        self.guarded(fuel, |this| {
+            this.exports
+                .release
+                .call(&mut this.store, handle)
+                .map(|released| released != 0)
+                .map_err(Self::trap)
+        })
+    }
+
+    /// Fuel left after the last call: how much a call used is `limit - remaining`.
+    pub fn fuel_left(&self) -> u64 {
+        self.store.get_fuel().unwrap_or(0)
+    }
+}

@@ -1,0 +1,226 @@
+//! A bounded pool of instances sharing one policy version, for concurrent requests.
+//!
+//! Every instance compiles the same policy (source + directory) into its own handle. A
+//! request borrows an idle instance, or makes one while fewer than `size` exist, or waits
+//! for one to come back. An instance broken by a trap (budget, memory cap) is dropped and
+//! replaced by a fresh one on demand, so one bad request never poisons the next.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
+use serde::Deserialize;
+
+use crate::errors::HostError;
+use crate::module::{CoreModule, Instance, Limits, Query};
+
+/// One version of the policy: what was compiled, and what it compiled to.
+#[derive(Debug, Clone)]
+pub struct PolicyVersion {
+    /// The policy's name, from its source.
+    pub name: String,
+    /// The SHA-256 of its source: every decision names it.
+    pub hash: String,
+    /// The compile warnings (diagnostics JSON).
+    pub warnings: serde_json::Value,
+    /// When this version was compiled and put in service.
+    pub loaded_at: jiff::Timestamp,
+    source: Arc<[u8]>,
+    directory: Option<Arc<[u8]>>,
+}
+
+impl PolicyVersion {
+    /// Whether this version was compiled from exactly these inputs.
+    pub fn is_from(&self, source: &[u8], directory: Option<&[u8]>) -> bool {
+        *self.source == *source && self.directory.as_deref() == directory
+    }
+}
+
+/// Why a pool could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PoolError {
+    /// The policy does not compile: the module's failure answer JSON.
+    #[error("the policy does not compile: {0}")]
+    Rejected(String),
+    #[error(transparent)]
+    Host(#[from] HostError),
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+enum CompileAnswer {
+    Success { result: Compiled },
+    Failure {},
+}
+
+#[derive(Deserialize)]
+struct Compiled {
+    handle: u32,
+    policy: PolicyName,
+    warnings: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct PolicyName {
+    name: String,
+    hash: String,
+}
+
+struct Worker {
+    instance: Instance,
+    handle: u32,
+}
+
+struct State {
+    idle: Vec<Worker>,
+    live: usize,
+}
+
+/// Instances of the core module, all with the same compiled policy.
+pub struct Pool {
+    module: CoreModule,
+    limits: Limits,
+    size: usize,
+    version: Arc<PolicyVersion>,
+    state: Mutex<State>,
+    returned: Condvar,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("version", &self.version)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pool {
+    /// Compiles the policy in a first instance; at most `size` (at least 1) instances will
+    /// ever exist at once. A policy that does not compile is [`PoolError::Rejected`] with the
+    /// module's answer, which lists every error.
+    pub fn new(
+        module: &CoreModule,
+        limits: Limits,
+        size: usize,
+        source: &[u8],
+        directory: Option<&[u8]>,
+    ) -> Result<Pool, PoolError> {
+        let mut instance = module.instance(limits)?;
+        let answer = instance.compile(source, directory)?;
+        let compiled = match serde_json::from_str::<CompileAnswer>(&answer) {
+            Ok(CompileAnswer::Success { result }) => result,
+            Ok(CompileAnswer::Failure {}) => return Err(PoolError::Rejected(answer)),
+            Err(error) => {
+                return Err(
+                    HostError::Abi(format!("procura_compile answered {answer}: {error}")).into(),
+                )
+            }
+        };
+        let version = PolicyVersion {
+            name: compiled.policy.name,
+            hash: compiled.policy.hash,
+            warnings: compiled.warnings,
+            loaded_at: jiff::Timestamp::now(),
+            source: source.into(),
+            directory: directory.map(Into::into),
+        };
+        Ok(Pool {
+            module: module.clone(),
+            limits,
+            size: size.max(1),
+            version: Arc::new(version),
+            state: Mutex::new(State {
+                idle: vec![Worker {
+                    instance,
+                    handle: compiled.handle,
+                }],
+                live: 1,
+            }),
+            returned: Condvar::new(),
+        })
+    }
+
+    /// The policy version every instance of this pool has compiled.
+    pub fn version(&self) -> &Arc<PolicyVersion> {
+        &self.version
+    }
+
+    /// The most instances this pool makes.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// How many instances exist now (idle or busy).
+    pub fn live(&self) -> usize {
+        self.lock().live
+    }
+
+    /// Asks one question: the answer JSON, always. Host problems (budget, memory cap, a
+    /// trap) become a coded failure answer (`E0501`, `E0503`, `E0504`).
+    pub fn call(&self, query: Query, request: &[u8]) -> String {
+        self.try_call(query, request)
+            .unwrap_or_else(|error| error.answer_json())
+    }
+
+    /// Asks one question; the host's problems as errors.
+    pub fn try_call(&self, query: Query, request: &[u8]) -> Result<String, HostError> {
+        let mut worker = self.checkout()?;
+        let answer = worker.instance.query(worker.handle, query, request);
+        self.checkin(worker);
+        answer
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn checkout(&self) -> Result<Worker, HostError> {
+        let mut state = self.lock();
+        loop {
+            if let Some(worker) = state.idle.pop() {
+                return Ok(worker);
+            }
+            if state.live < self.size {
+                state.live += 1;
+                drop(state);
+                let made = self.make();
+                if made.is_err() {
+                    self.lock().live -= 1;
+                    self.returned.notify_one();
+                }
+                return made;
+            }
+            state = self
+                .returned
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn checkin(&self, worker: Worker) {
+        let mut state = self.lock();
+        if worker.instance.is_broken() {
+            state.live -= 1;
+        } else {
+            state.idle.push(worker);
+        }
+        drop(state);
+        self.returned.notify_one();
+    }
+
+    /// A fresh instance with this pool's policy compiled in.
+    fn make(&self) -> Result<Worker, HostError> {
+        let mut instance = self.module.instance(self.limits)?;
+        let answer = instance.compile(&self.version.source, self.version.directory.as_deref())?;
+        match serde_json::from_str::<CompileAnswer>(&answer) {
+            Ok(CompileAnswer::Success { result }) if result.policy.hash == self.version.hash => {
+                Ok(Worker {
+                    instance,
+                    handle: result.handle,
+                })
+            }
+            _ => Err(HostError::Abi(format!(
+                "the policy compiled before no longer does: {answer}"
+            ))),
+        }
+    }
+}

@@ -1,0 +1,408 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+//! The core module through the wasmtime host: no imports, the ABI's exports, the whole
+//! conformance corpus byte-identical to the native engine, budgets and memory caps.
+
+mod common;
+
+use std::time::Instant;
+
+use procura::contract::Answer;
+use procura_host::errors::{BUDGET_EXCEEDED, MEMORY_EXCEEDED, UNKNOWN_HANDLE};
+use procura_host::{HostError, Limits, Pool, PoolError, Query};
+use serde_json::Value;
+
+use common::{big_maple_request, cases, core, maple_progress_request, read};
+
+const EXPORTS: [&str; 11] = [
+    "memory",
+    "procura_alloc",
+    "procura_free",
+    "procura_compile",
+    "procura_evaluate",
+    "procura_authorize",
+    "procura_badges",
+    "procura_progress",
+    "procura_release",
+    "procura_abi_version",
+    "procura_engine_version",
+];
+
+#[test]
+fn the_module_imports_nothing_and_exports_the_abi() {
+    let Some(core) = core() else { return };
+    assert_eq!(core.imports(), Vec::<String>::new());
+    let exports = core.exports();
+    for name in EXPORTS {
+        assert!(
+            exports.iter().any(|e| e == name),
+            "no export `{name}` in {exports:?}"
+        );
+    }
+    let mut instance = core.instance(Limits::default()).unwrap();
+    assert_eq!(instance.abi_version().unwrap(), procura_host::ABI_VERSION);
+    let manifest = read("Cargo.toml");
+    let version = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("version = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap();
+    assert_eq!(instance.engine_version().unwrap(), version);
+}
+
+fn compiled(answer: &str) -> Value {
+    let value: Value = serde_json::from_str(answer).unwrap();
+    assert_eq!(value["type"], "success", "{answer}");
+    value["result"].clone()
+}
+
+#[test]
+fn maple_through_the_abi_is_the_native_answer() {
+    let Some(core) = core() else { return };
+    let (source, directory) = (
+        read("examples/maple.procura"),
+        read("examples/maple.directory.json"),
+    );
+    let native = procura::Engine::from_json(&source, Some(&directory)).unwrap();
+    let mut instance = core.instance(Limits::default()).unwrap();
+    let result = compiled(
+        &instance
+            .compile(source.as_bytes(), Some(directory.as_bytes()))
+            .unwrap(),
+    );
+    assert_eq!(
+        result["policy"],
+        serde_json::to_value(native.policy()).unwrap()
+    );
+    assert_eq!(
+        result["warnings"],
+        serde_json::to_value(native.warnings()).unwrap()
+    );
+    let handle = u32::try_from(result["handle"].as_u64().unwrap()).unwrap();
+    for (query, file) in [
+        (Query::Evaluate, "examples/maple.request.json"),
+        (Query::Evaluate, "examples/maple.large-order.json"),
+        (Query::Progress, "progress"),
+    ] {
+        let request = if file == "progress" {
+            maple_progress_request()
+        } else {
+            read(file)
+        };
+        let wasm = instance.query(handle, query, request.as_bytes()).unwrap();
+        let expected = match query {
+            Query::Evaluate => native.evaluate_json(&request),
+            _ => native.progress_json(&request),
+        };
+        assert_eq!(wasm, expected, "{file}");
+        assert!(wasm.starts_with(r#"{"type":"success""#), "{file}: {wasm}");
+    }
+    // Release: the handle is gone, and says so with its code.
+    assert!(instance.release(handle).unwrap());
+    assert!(!instance.release(handle).unwrap());
+    let gone = instance
+        .query(
+            handle,
+            Query::Evaluate,
+            read("examples/maple.request.json").as_bytes(),
+        )
+        .unwrap();
+    assert!(gone.contains(UNKNOWN_HANDLE), "{gone}");
+    assert!(!instance.is_broken());
+}
+
+/// The native compile answer of the ABI for a policy that does not compile.
+fn native_compile_failure(errors: Vec<procura::contract::EvalError>) -> String {
+    procura::engine::to_json(&Answer::<()>::Failure { errors })
+}
+
+#[test]
+fn the_conformance_corpus_through_the_abi_is_byte_identical() {
+    let Some(core) = core() else { return };
+    let mut instance = core.instance(Limits::default()).unwrap();
+    let all = cases();
+    assert!(all.len() >= 100, "only {} cases", all.len());
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for case in &all {
+        let native = procura::Engine::from_json(&case.source, case.directory.as_deref());
+        let answer = instance
+            .compile(
+                case.source.as_bytes(),
+                case.directory.as_deref().map(str::as_bytes),
+            )
+            .unwrap();
+        let handle = match &native {
+            Err(errors) => {
+                let expected = native_compile_failure(errors.clone());
+                if answer != expected {
+                    failures.push(format!(
+                        "{}: compile\n  wasm:   {answer}\n  native: {expected}",
+                        case.name
+                    ));
+                }
+                compared += 1;
+                continue;
+            }
+            Ok(engine) => {
+                let result = compiled(&answer);
+                if result["policy"] != serde_json::to_value(engine.policy()).unwrap()
+                    || result["warnings"] != serde_json::to_value(engine.warnings()).unwrap()
+                {
+                    failures.push(format!("{}: compile result {result}", case.name));
+                }
+                u32::try_from(result["handle"].as_u64().unwrap()).unwrap()
+            }
+        };
+        if let (Some(query), Some(request)) = (case.query(), &case.request) {
+            let wasm = instance.query(handle, query, request.as_bytes()).unwrap();
+            let expected = case.native_answer();
+            if wasm != expected {
+                failures.push(format!(
+                    "{}\n  wasm:   {wasm}\n  native: {expected}",
+                    case.name
+                ));
+            }
+        }
+        compared += 1;
+        assert!(instance.release(handle).unwrap());
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n") + &common::stale_hint()
+    );
+    assert_eq!(compared, all.len());
+    println!("{compared} conformance cases byte-identical through the ABI");
+}
+
+#[test]
+fn bad_input_is_an_answer_not_a_trap() {
+    let Some(core) = core() else { return };
+    let mut instance = core.instance(Limits::default()).unwrap();
+    // A policy that is not UTF-8, a directory that is not UTF-8 or not JSON.
+    for (source, directory) in [
+        (&b"policy \"x\" \xff"[..], None),
+        (
+            read("examples/maple.procura").as_bytes(),
+            Some(&b"\xff\xfe"[..]),
+        ),
+        (read("examples/maple.procura").as_bytes(), Some(&b"{"[..])),
+        (&b""[..], None),
+    ] {
+        let answer = instance.compile(source, directory).unwrap();
+        assert!(
+            answer.starts_with(r#"{"type":"failure","errors":[{"code":""#),
+            "{answer}"
+        );
+    }
+    let result = compiled(
+        &instance
+            .compile(read("examples/maple.procura").as_bytes(), None)
+            .unwrap(),
+    );
+    let handle = u32::try_from(result["handle"].as_u64().unwrap()).unwrap();
+    for request in [&b""[..], b"\xff", b"[]", b"{\"buyer\": 1}", b"null"] {
+        for query in Query::ALL {
+            let answer = instance.query(handle, query, request).unwrap();
+            assert!(
+                answer.contains(r#""code":"E0101""#),
+                "{query:?} {request:?}: {answer}"
+            );
+        }
+    }
+    assert!(!instance.is_broken());
+}
+
+#[test]
+fn a_request_over_budget_is_cut_off_and_the_pool_recovers() {
+    let Some(core) = core() else { return };
+    let (source, directory) = (
+        read("examples/maple.procura"),
+        read("examples/maple.directory.json"),
+    );
+    let small = read("examples/maple.request.json");
+    let big = big_maple_request(2_000);
+
+    // What each costs, in fuel.
+    let mut probe = core.instance(Limits::default()).unwrap();
+    let handle = compiled(
+        &probe
+            .compile(source.as_bytes(), Some(directory.as_bytes()))
+            .unwrap(),
+    )["handle"]
+        .as_u64()
+        .unwrap() as u32;
+    let fuel = Limits::default().fuel_per_call;
+    probe
+        .query(handle, Query::Evaluate, small.as_bytes())
+        .unwrap();
+    let small_cost = fuel - probe.fuel_left();
+    probe
+        .query(handle, Query::Evaluate, big.as_bytes())
+        .unwrap();
+    let big_cost = fuel - probe.fuel_left();
+    println!("fuel: maple request {small_cost}, 2,000 lines {big_cost}");
+    assert!(big_cost > 4 * small_cost);
+
+    // A budget between the two: the small request passes, the big one is cut off.
+    let limits = Limits {
+        fuel_per_call: 2 * small_cost,
+        ..Limits::default()
+    };
+    let pool = Pool::new(
+        &core,
+        limits,
+        1,
+        source.as_bytes(),
+        Some(directory.as_bytes()),
+    )
+    .unwrap();
+    let native = procura::Engine::from_json(&source, Some(&directory)).unwrap();
+    assert_eq!(
+        pool.call(Query::Evaluate, small.as_bytes()),
+        native.evaluate_json(&small)
+    );
+    assert_eq!(
+        pool.try_call(Query::Evaluate, big.as_bytes()),
+        Err(HostError::BudgetExceeded)
+    );
+    assert_eq!(
+        pool.call(Query::Evaluate, big.as_bytes()),
+        format!(
+            r#"{{"type":"failure","errors":[{{"code":"{BUDGET_EXCEEDED}","message":"evaluation exceeded its budget"}}]}}"#
+        )
+    );
+    assert_eq!(pool.live(), 0, "the broken instance is dropped");
+    // The next request gets a fresh instance and the right answer.
+    assert_eq!(
+        pool.call(Query::Evaluate, small.as_bytes()),
+        native.evaluate_json(&small)
+    );
+    assert_eq!(pool.live(), 1);
+}
+
+#[test]
+fn an_instance_never_grows_past_its_memory_cap() {
+    let Some(core) = core() else { return };
+    let (source, directory) = (
+        read("examples/maple.procura"),
+        read("examples/maple.directory.json"),
+    );
+    let mut probe = core.instance(Limits::default()).unwrap();
+    compiled(
+        &probe
+            .compile(source.as_bytes(), Some(directory.as_bytes()))
+            .unwrap(),
+    );
+    let base = probe.memory_bytes();
+    let cap = base + 4 * 1024 * 1024;
+    let limits = Limits {
+        memory_bytes: cap,
+        ..Limits::default()
+    };
+    let pool = Pool::new(
+        &core,
+        limits,
+        1,
+        source.as_bytes(),
+        Some(directory.as_bytes()),
+    )
+    .unwrap();
+    let small = read("examples/maple.request.json");
+    let native = procura::Engine::from_json(&source, Some(&directory)).unwrap();
+    assert_eq!(
+        pool.call(Query::Evaluate, small.as_bytes()),
+        native.evaluate_json(&small)
+    );
+    // Larger than the cap: it cannot even be copied in.
+    let huge = vec![b' '; cap];
+    assert_eq!(
+        pool.try_call(Query::Evaluate, &huge),
+        Err(HostError::MemoryExceeded)
+    );
+    // Fits, but the engine's copy of its 3 MiB string does not: the module aborts on the
+    // failed allocation, and the host names the cap.
+    let mut request: Value = serde_json::from_str(&small).unwrap();
+    request["order"]["shipTo"] = Value::String("x".repeat(3 * 1024 * 1024));
+    let request = request.to_string();
+    assert_eq!(
+        pool.call(Query::Evaluate, request.as_bytes()),
+        format!(
+            r#"{{"type":"failure","errors":[{{"code":"{MEMORY_EXCEEDED}","message":"evaluation exceeded its memory limit"}}]}}"#
+        )
+    );
+    // The pool replaced the instance and still answers.
+    assert_eq!(
+        pool.call(Query::Evaluate, small.as_bytes()),
+        native.evaluate_json(&small)
+    );
+    println!("memory: {base} bytes after compiling Maple; cap {cap}");
+}
+
+#[test]
+fn a_policy_that_does_not_compile_is_rejected_with_every_error() {
+    let Some(core) = core() else { return };
+    let rejected = Pool::new(
+        &core,
+        Limits::default(),
+        2,
+        b"policy \"x\" { currency XXX }\nnonsense",
+        None,
+    );
+    let Err(PoolError::Rejected(answer)) = rejected else {
+        panic!("{rejected:?}")
+    };
+    let native =
+        procura::Engine::from_json("policy \"x\" { currency XXX }\nnonsense", None).unwrap_err();
+    assert_eq!(answer, native_compile_failure(native));
+}
+
+#[test]
+fn a_pool_answers_many_threads_with_the_native_bytes() {
+    let Some(core) = core() else { return };
+    let (source, directory) = (
+        read("examples/maple.procura"),
+        read("examples/maple.directory.json"),
+    );
+    let native = procura::Engine::from_json(&source, Some(&directory)).unwrap();
+    let requests = [
+        read("examples/maple.request.json"),
+        read("examples/maple.large-order.json"),
+    ];
+    let expected: Vec<String> = requests.iter().map(|r| native.evaluate_json(r)).collect();
+    let pool = Pool::new(
+        &core,
+        Limits::default(),
+        3,
+        source.as_bytes(),
+        Some(directory.as_bytes()),
+    )
+    .unwrap();
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let (pool, requests, expected) = (&pool, &requests, &expected);
+            s.spawn(move || {
+                for i in 0..25 {
+                    let k = (t + i) % 2;
+                    assert_eq!(
+                        pool.call(Query::Evaluate, requests[k].as_bytes()),
+                        expected[k]
+                    );
+                }
+            });
+        }
+    });
+    assert!(pool.live() <= 3);
+    println!(
+        "200 calls on 8 threads, 3 instances: {:?}",
+        started.elapsed()
+    );
+}

@@ -1,0 +1,166 @@
+//! Shared by the host's tests: the core module, the conformance corpus, the examples.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use procura_host::{CoreModule, Query};
+use serde_json::Value;
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn read(path: impl AsRef<Path>) -> String {
+    let path = repo().join(path);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// The core module, compiled once per test binary; `None` (the test is skipped, loudly)
+/// when `pkg/core/procura.wasm` is not built or is older than the sources, unless
+/// `PROCURA_REQUIRE_CORE=1`, as in `scripts/test.sh` after `scripts/build-core.sh`, where that
+/// fails the test.
+pub fn core() -> Option<CoreModule> {
+    static CORE: OnceLock<Option<CoreModule>> = OnceLock::new();
+    CORE.get_or_init(|| {
+        let path = repo().join("pkg/core/procura.wasm");
+        if let Some(why) = procura_host::stale_core(&repo()) {
+            assert!(
+                std::env::var_os("PROCURA_REQUIRE_CORE").is_none_or(|v| v != "1"),
+                "{why}: run scripts/build-core.sh"
+            );
+            eprintln!("SKIPPED: {why} (scripts/build-core.sh); scripts/test.sh builds it and runs these tests");
+            return None;
+        }
+        let started = std::time::Instant::now();
+        let core = CoreModule::load_cached(&path, Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        eprintln!("compiled {} in {:?}", path.display(), started.elapsed());
+        Some(core)
+    })
+    .clone()
+}
+
+/// One case of `tests/conformance/cases`, with its files read.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    pub kind: String,
+    pub policy_path: String,
+    pub source: String,
+    pub directory: Option<String>,
+    /// The request text; `None` for `compile` cases.
+    pub request: Option<String>,
+}
+
+impl Case {
+    pub fn query(&self) -> Option<Query> {
+        match self.kind.as_str() {
+            "checkout" => Some(Query::Evaluate),
+            "authorize" => Some(Query::Authorize),
+            "badges" => Some(Query::Badges),
+            "progress" => Some(Query::Progress),
+            _ => None,
+        }
+    }
+
+    /// The native engine's answer JSON for this case (a query case).
+    pub fn native_answer(&self) -> String {
+        let engine = procura::Engine::from_json(&self.source, self.directory.as_deref())
+            .unwrap_or_else(|e| panic!("{}: the policy does not compile: {e:?}", self.name));
+        let request = self.request.as_deref().unwrap_or_default();
+        match self.query() {
+            Some(Query::Evaluate) => engine.evaluate_json(request),
+            Some(Query::Authorize) => engine.authorize_json(request),
+            Some(Query::Badges) => engine.badges_json(request),
+            Some(Query::Progress) => engine.progress_json(request),
+            None => panic!("{}: not a query case", self.name),
+        }
+    }
+}
+
+fn case_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            case_files(&path, found);
+        } else if path.extension().is_some_and(|x| x == "json") {
+            found.push(path);
+        }
+    }
+}
+
+/// Every case of the conformance corpus (format: `tests/conformance/README.md`).
+pub fn cases() -> Vec<Case> {
+    let root = repo().join("tests/conformance");
+    let mut files = Vec::new();
+    case_files(&root.join("cases"), &mut files);
+    files
+        .iter()
+        .map(|file| {
+            let case: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let policy_path = case["policy"].as_str().unwrap().to_owned();
+            let source = std::fs::read_to_string(root.join(&policy_path)).unwrap();
+            let directory = match &case["directory"] {
+                Value::Null => None,
+                Value::String(path) => Some(std::fs::read_to_string(root.join(path)).unwrap()),
+                inline => Some(inline.to_string()),
+            };
+            let request = match (&case["request"], &case["requestText"]) {
+                (Value::Null, Value::String(text)) => Some(text.clone()),
+                (Value::Null, _) => None,
+                (request, _) => Some(request.to_string()),
+            };
+            Case {
+                name: case["name"].as_str().unwrap_or_default().to_owned(),
+                kind: case["kind"].as_str().unwrap().to_owned(),
+                policy_path,
+                source,
+                directory,
+                request,
+            }
+        })
+        .collect()
+}
+
+/// A Maple checkout request with `lines` lines (the example request's lines, repeated with
+/// fresh ids): as expensive as a request can be made for the Maple policy.
+pub fn big_maple_request(lines: usize) -> String {
+    let mut request: Value = serde_json::from_str(&read("examples/maple.request.json")).unwrap();
+    let template = request["order"]["lines"].as_array().unwrap().clone();
+    let many: Vec<Value> = (0..lines)
+        .map(|i| {
+            let mut line = template[i % template.len()].clone();
+            line["id"] = Value::String(format!("L{i}"));
+            line
+        })
+        .collect();
+    request["order"]["lines"] = Value::Array(many);
+    request.to_string()
+}
+
+/// A Maple approval-workflow request: the large order, submitted, with the approvals of
+/// `examples/maple.approvals.json`.
+pub fn maple_progress_request() -> String {
+    let approvals: Value = serde_json::from_str(&read("examples/maple.approvals.json")).unwrap();
+    let checkout: Value = serde_json::from_str(&read("examples/maple.large-order.json")).unwrap();
+    serde_json::json!({
+        "checkout": checkout,
+        "submittedAt": approvals["submittedAt"],
+        "now": "2026-11-25T09:00:00-05:00",
+        "events": approvals["events"],
+    })
+    .to_string()
+}
+
+/// A note for a parity failure when the sources changed since the module was built.
+pub fn stale_hint() -> String {
+    match procura_host::stale_core(&repo()) {
+        Some(why) => format!("\nNOTE: {why}: rebuild it with scripts/build-core.sh"),
+        None => String::new(),
+    }
+}

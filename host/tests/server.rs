@@ -1,0 +1,525 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+//! The HTTP service over loopback: the conformance corpus byte-identical to the native
+//! engine, coded 4xx errors, hot reload (also in the middle of a load test), and a request
+//! as expensive as can be. Every test has an overall timeout; none asserts a latency.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use procura_host::client::Connection;
+use procura_host::load::{self, Request};
+use procura_host::server::{self, Config, Reload, Service, DECISION_ID, POLICY_HASH};
+use procura_host::{CoreModule, Limits};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use common::{big_maple_request, cases, core, maple_progress_request, read, repo};
+
+/// A running service on 127.0.0.1; stops when dropped.
+struct Running {
+    addr: SocketAddr,
+    service: Arc<Service>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn start(core: &CoreModule, config: Config) -> Running {
+    let service = Service::new(core.clone(), config).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, Arc::clone(&service), async {
+        let _ = stopped.await;
+    }));
+    Running {
+        addr,
+        service,
+        stop: Some(stop),
+    }
+}
+
+/// A fresh folder with copies of the Maple policy and directory (for reload tests).
+fn maple_folder(name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("maple.procura");
+    let directory = dir.join("maple.directory.json");
+    std::fs::copy(repo().join("examples/maple.procura"), &policy).unwrap();
+    std::fs::copy(repo().join("examples/maple.directory.json"), &directory).unwrap();
+    (dir, policy, directory)
+}
+
+fn maple_config() -> Config {
+    Config::new(
+        repo().join("examples/maple.procura"),
+        Some(repo().join("examples/maple.directory.json")),
+    )
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Runs `test` with an overall timeout: a hang fails the test instead of the suite.
+fn within<F: std::future::Future<Output = ()>>(seconds: u64, test: F) {
+    runtime().block_on(async {
+        tokio::time::timeout(Duration::from_secs(seconds), test)
+            .await
+            .unwrap_or_else(|_| panic!("the test did not finish within {seconds} s"));
+    });
+}
+
+#[test]
+fn the_conformance_corpus_over_http_is_byte_identical() {
+    let Some(core) = core() else { return };
+    within(300, async {
+        // One service per (policy, directory) pair of the corpus, each on its own port.
+        let mut groups: BTreeMap<(String, Option<String>), Vec<common::Case>> = BTreeMap::new();
+        for case in cases().into_iter().filter(|c| c.query().is_some()) {
+            groups
+                .entry((case.policy_path.clone(), case.directory.clone()))
+                .or_default()
+                .push(case);
+        }
+        let scratch =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("corpus-{}", std::process::id()));
+        std::fs::create_dir_all(&scratch).unwrap();
+        let (mut compared, mut failures) = (0, Vec::new());
+        for (i, ((policy, directory), group)) in groups.iter().enumerate() {
+            let directory_file = directory.as_ref().map(|text| {
+                let path = scratch.join(format!("directory-{i}.json"));
+                std::fs::write(&path, text).unwrap();
+                path
+            });
+            let mut config = Config::new(
+                repo().join("tests/conformance").join(policy),
+                directory_file,
+            );
+            config.poll = None;
+            config.instances = 1;
+            let running = start(&core, config).await;
+            let mut connection = Connection::open(running.addr).await.unwrap();
+            for case in group {
+                let path = format!("/v1/{}", case.query().unwrap().route());
+                let request = case.request.as_deref().unwrap();
+                let response = connection
+                    .post_json(&path, request.as_bytes())
+                    .await
+                    .unwrap();
+                let expected = case.native_answer();
+                if response.body != expected.as_bytes() {
+                    failures.push(format!(
+                        "{} (is pkg/core/procura.wasm up to date? scripts/build-core.sh)\n  http:   {}\n  native: {expected}",
+                        case.name,
+                        response.text()
+                    ));
+                }
+                let success = expected.starts_with(r#"{"type":"success""#);
+                assert_eq!(
+                    response.status == 200,
+                    success,
+                    "{}: {}",
+                    case.name,
+                    response.status
+                );
+                assert!(response.header(DECISION_ID).is_some());
+                compared += 1;
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} cases differ:\n{}",
+            failures.len(),
+            failures.join("\n") + &common::stale_hint()
+        );
+        assert!(compared >= 100, "only {compared} cases");
+        println!(
+            "{compared} conformance cases byte-identical over HTTP ({} services)",
+            groups.len()
+        );
+    });
+}
+
+#[test]
+fn maple_over_http_is_the_native_answer_and_errors_are_coded() {
+    let Some(core) = core() else { return };
+    within(120, async {
+        let mut config = maple_config();
+        config.poll = None;
+        let running = start(&core, config).await;
+        let mut http = Connection::open(running.addr).await.unwrap();
+        let native = procura::Engine::from_json(
+            &read("examples/maple.procura"),
+            Some(&read("examples/maple.directory.json")),
+        )
+        .unwrap();
+        let request = read("examples/maple.request.json");
+
+        let ok = http
+            .post_json("/v1/evaluate", request.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(ok.status, 200);
+        assert_eq!(ok.text(), native.evaluate_json(&request));
+        assert_eq!(ok.header("content-type"), Some("application/json"));
+        assert_eq!(ok.header(POLICY_HASH), Some(native.policy().hash.as_str()));
+        let first_id = ok.header(DECISION_ID).unwrap().to_owned();
+        let again = http
+            .post_json("/v1/evaluate", request.as_bytes())
+            .await
+            .unwrap();
+        assert_ne!(
+            again.header(DECISION_ID).unwrap(),
+            first_id,
+            "decision ids are unique"
+        );
+
+        let approvals = maple_progress_request();
+        let progress = http
+            .post_json("/v1/progress", approvals.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(progress.status, 200);
+        assert_eq!(progress.text(), native.progress_json(&approvals));
+
+        // Malformed JSON: 400 with the engine's own E0101 answer.
+        let bad = http
+            .post_json("/v1/evaluate", b"{\"buyer\": ")
+            .await
+            .unwrap();
+        assert_eq!(bad.status, 400);
+        assert_eq!(bad.text(), native.evaluate_json("{\"buyer\": "));
+        assert!(bad.text().contains(r#""code":"E0101""#));
+
+        // A request the engine rejects for what it names: 422, the engine's answer.
+        let unknown = request.replace("ana@maple.example", "nobody@maple.example");
+        let rejected = http
+            .post_json("/v1/evaluate", unknown.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(rejected.status, 422);
+        assert_eq!(rejected.text(), native.evaluate_json(&unknown));
+
+        // Wrong or missing content type: 415, coded.
+        for content_type in [Some("text/plain"), None, Some("application/jsonx")] {
+            let response = http
+                .request("POST", "/v1/evaluate", content_type, request.as_bytes())
+                .await
+                .unwrap();
+            assert_eq!(response.status, 415, "{content_type:?}");
+            assert!(
+                response.text().contains(r#""code":"E0511""#),
+                "{}",
+                response.text()
+            );
+            assert!(response.header(DECISION_ID).is_some());
+        }
+        let charset = http
+            .request(
+                "POST",
+                "/v1/evaluate",
+                Some("application/json; charset=utf-8"),
+                request.as_bytes(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(charset.status, 200);
+
+        // Oversize body: 413, coded (the connection may then be closed: use a fresh one).
+        let mut big = Connection::open(running.addr).await.unwrap();
+        let oversize = vec![b' '; 1024 * 1024 + 1];
+        let response = big.post_json("/v1/evaluate", &oversize).await.unwrap();
+        assert_eq!(response.status, 413);
+        assert!(
+            response.text().contains(r#""code":"E0102""#),
+            "{}",
+            response.text()
+        );
+
+        // Unknown route and wrong method: coded 404 and 405.
+        let mut http = Connection::open(running.addr).await.unwrap();
+        let missing = http.post_json("/v1/nothing", b"{}").await.unwrap();
+        assert_eq!(missing.status, 404);
+        assert!(missing.text().contains(r#""code":"E0512""#));
+        let method = http.get("/v1/evaluate").await.unwrap();
+        assert_eq!(method.status, 405);
+        assert!(method.text().contains(r#""code":"E0513""#));
+
+        // The policy and health routes.
+        let policy = http.get("/v1/policy").await.unwrap();
+        assert_eq!(policy.status, 200);
+        let policy: Value = serde_json::from_slice(&policy.body).unwrap();
+        assert_eq!(policy["name"], native.policy().name);
+        assert_eq!(policy["hash"], native.policy().hash);
+        assert!(policy["loadedAt"].as_str().unwrap().ends_with('Z'));
+        let health = http.get("/healthz").await.unwrap();
+        assert_eq!(
+            (health.status, health.text().as_str()),
+            (200, r#"{"status":"ok"}"#)
+        );
+    });
+}
+
+#[test]
+fn a_changed_policy_is_reloaded_and_a_broken_one_rejected() {
+    let Some(core) = core() else { return };
+    within(120, async {
+        let (_dir, policy_file, directory_file) = maple_folder("reload");
+        let mut config = Config::new(&policy_file, Some(directory_file.clone()));
+        config.poll = Some(Duration::from_millis(100));
+        let running = start(&core, config).await;
+        let mut http = Connection::open(running.addr).await.unwrap();
+        let hash_now = |body: &[u8]| -> String {
+            serde_json::from_slice::<Value>(body).unwrap()["hash"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        let old = hash_now(&http.get("/v1/policy").await.unwrap().body);
+
+        // A new version: the watcher compiles and swaps it in.
+        let source = read("examples/maple.procura");
+        std::fs::write(&policy_file, format!("{source}\n// reloaded\n")).unwrap();
+        let new = procura::Engine::from_json(
+            &format!("{source}\n// reloaded\n"),
+            Some(&read("examples/maple.directory.json")),
+        )
+        .unwrap()
+        .policy()
+        .hash;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let hash = hash_now(&http.get("/v1/policy").await.unwrap().body);
+            if hash != old {
+                assert_eq!(hash, new);
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the new policy was not picked up"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let request = read("examples/maple.request.json");
+        let answer = http
+            .post_json("/v1/evaluate", request.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(
+            load::answer_hash(&answer.body).as_deref(),
+            Some(new.as_str())
+        );
+
+        // A version that does not compile: rejected, the last good one keeps serving.
+        std::fs::write(&policy_file, "policy \"broken\" {").unwrap();
+        let service = Arc::clone(&running.service);
+        let outcome = tokio::task::spawn_blocking(move || service.reload_if_changed())
+            .await
+            .unwrap();
+        assert!(
+            matches!(&outcome, Reload::Rejected { answer } if answer.contains(r#""type":"failure""#))
+                || outcome == Reload::Unchanged, // the watcher saw it first
+            "{outcome:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(hash_now(&http.get("/v1/policy").await.unwrap().body), new);
+        let answer = http
+            .post_json("/v1/evaluate", request.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
+        assert_eq!(
+            load::answer_hash(&answer.body).as_deref(),
+            Some(new.as_str())
+        );
+
+        // A directory that is not JSON: rejected too.
+        std::fs::write(&policy_file, format!("{source}\n// reloaded\n")).unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        std::fs::write(&directory_file, "{").unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(hash_now(&http.get("/v1/policy").await.unwrap().body), new);
+    });
+}
+
+/// ≥ 10,000 requests at 32 concurrent, with a policy reload in the middle: no request lost
+/// or failed, every answer names the old or the new hash (and its header the same one),
+/// and every request started after the swap names the new one.
+#[test]
+fn load_with_a_reload_in_the_middle_loses_nothing() {
+    let Some(core) = core() else { return };
+    const TOTAL: usize = 10_000;
+    within(300, async {
+        let (_dir, policy_file, directory_file) = maple_folder("load");
+        let mut config = Config::new(&policy_file, Some(directory_file));
+        config.poll = None; // the test reloads at a known moment
+        let running = start(&core, config).await;
+        let old = running.service.version().hash.clone();
+        let requests = Arc::new(vec![
+            Request {
+                path: "/v1/evaluate".into(),
+                body: read("examples/maple.request.json").into_bytes(),
+            },
+            Request {
+                path: "/v1/evaluate".into(),
+                body: read("examples/maple.large-order.json").into_bytes(),
+            },
+            Request {
+                path: "/v1/progress".into(),
+                body: maple_progress_request().into_bytes(),
+            },
+        ]);
+        let done = Arc::new(AtomicUsize::new(0));
+        let load = tokio::spawn(load::run(
+            running.addr,
+            requests,
+            TOTAL,
+            32,
+            Some(Arc::clone(&done)),
+        ));
+
+        // Halfway, a new policy version.
+        while done.load(std::sync::atomic::Ordering::Relaxed) < TOTAL / 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let source = read("examples/maple.procura");
+        std::fs::write(&policy_file, format!("{source}\n// version 2\n")).unwrap();
+        let service = Arc::clone(&running.service);
+        let reload = tokio::task::spawn_blocking(move || service.reload_if_changed())
+            .await
+            .unwrap();
+        let swapped = Instant::now();
+        let Reload::Reloaded { from, to } = reload else {
+            panic!("{reload:?}")
+        };
+        assert_eq!(from, old);
+        let new = to;
+
+        let samples = load.await.unwrap();
+        assert_eq!(samples.len(), TOTAL, "requests were lost");
+        let errors: Vec<_> = samples.iter().filter(|s| s.status != Some(200)).collect();
+        assert!(
+            errors.is_empty(),
+            "{} failed, e.g. {:?}",
+            errors.len(),
+            errors.first()
+        );
+        let (mut old_count, mut new_count) = (0, 0);
+        for sample in &samples {
+            let hash = sample.answer_hash.as_deref().unwrap();
+            assert_eq!(
+                sample.header_hash.as_deref(),
+                Some(hash),
+                "header and answer disagree"
+            );
+            assert!(sample.has_decision_id);
+            if hash == old {
+                old_count += 1;
+                assert!(
+                    sample.started < swapped,
+                    "request {} started after the swap got the old policy",
+                    sample.index
+                );
+            } else {
+                assert_eq!(hash, new, "an unknown policy hash");
+                new_count += 1;
+            }
+        }
+        assert!(
+            old_count >= TOTAL / 2 - 32 && new_count > 0,
+            "old {old_count}, new {new_count}"
+        );
+        let latencies: Vec<Duration> = samples.iter().map(|s| s.latency).collect();
+        println!(
+            "{TOTAL} requests at 32 concurrent, reload at {}: 0 errors, {old_count} old, {new_count} new; p50 {:?}, p99 {:?} (debug build, not asserted)",
+            TOTAL / 2,
+            load::percentile(&latencies, 50.0),
+            load::percentile(&latencies, 99.0),
+        );
+    });
+}
+
+#[test]
+fn the_most_expensive_request_finishes_or_is_cut_off() {
+    let Some(core) = core() else { return };
+    within(240, async {
+        // 10,000 lines, the engine's limit, against the policy with the most rules in play.
+        let mut config = maple_config();
+        config.poll = None;
+        config.body_limit = 8 * 1024 * 1024;
+        let running = start(&core, config).await;
+        let big = big_maple_request(10_000);
+        let mut http = Connection::open(running.addr).await.unwrap();
+        let started = Instant::now();
+        let response = http
+            .post_json("/v1/evaluate", big.as_bytes())
+            .await
+            .unwrap();
+        let text = response.text();
+        let cut_off = r#"{"type":"failure","errors":[{"code":"E0501","message":"evaluation exceeded its budget"}]}"#;
+        assert!(
+            (response.status == 200 && text.starts_with(r#"{"type":"success""#))
+                || (response.status == 422 && text == cut_off),
+            "{}: {}",
+            response.status,
+            &text[..text.len().min(300)]
+        );
+        println!(
+            "10,000 lines: {} in {:?}",
+            response.status,
+            started.elapsed()
+        );
+        // The service still answers normally afterwards.
+        let request = read("examples/maple.request.json");
+        let after = http
+            .post_json("/v1/evaluate", request.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(after.status, 200);
+
+        // With a small budget the cut-off is certain, and clear.
+        let mut config = maple_config();
+        config.poll = None;
+        config.body_limit = 8 * 1024 * 1024;
+        config.limits = Limits {
+            fuel_per_call: 50_000_000,
+            ..Limits::default()
+        };
+        let tight = start(&core, config).await;
+        let mut http = Connection::open(tight.addr).await.unwrap();
+        let response = http
+            .post_json("/v1/evaluate", big.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!((response.status, response.text().as_str()), (422, cut_off));
+        let after = http
+            .post_json("/v1/evaluate", request.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(after.status, 200);
+    });
+}

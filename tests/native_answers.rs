@@ -1,0 +1,250 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+//! The native engine's answers for the WebAssembly parity runs.
+//!
+//! Writes `$CARGO_TARGET_TMPDIR/conformance-native.json`: every case of
+//! `tests/conformance/cases` (format: `tests/conformance/README.md`) and every example policy,
+//! each with the exact inputs the native engine was given (policy source, directory and
+//! request as JSON text) and its answer as JSON text. `js/corpus.mjs` (Node, `pkg/node`)
+//! and `js/corpus-browser.mjs` (headless Chromium, `pkg/web`) replay the same inputs through
+//! the npm package and compare each answer byte for byte.
+//!
+//! A `compile` answer is `{"type":"success","policy":{name,hash},"warnings":[…],"tests":<TestReport>}`
+//! or the failure; a request answer is the `*_json` entry point's text.
+
+use std::path::{Path, PathBuf};
+
+use procura::contract::{Answer, PolicyRef, TestReport};
+use procura::engine::to_json;
+use procura::{Diagnostic, Engine};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+const ROOT: &str = "tests/conformance";
+
+/// One replayable question with the native answer.
+#[derive(Serialize)]
+struct Entry {
+    name: String,
+    kind: String,
+    source: String,
+    /// The directory as JSON text; `null` for none.
+    directory: Option<String>,
+    /// The request as JSON text (absent for `compile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request: Option<String>,
+    /// True when `request` is raw text that must be sent verbatim (it may not be JSON).
+    raw: bool,
+    answer: String,
+}
+
+/// The compile answer, in the field order of the JS `compile` result plus the tests.
+#[derive(Serialize)]
+struct Compiled<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    policy: PolicyRef,
+    warnings: &'a [Diagnostic],
+    tests: TestReport,
+}
+
+fn answer(kind: &str, source: &str, directory: Option<&str>, request: Option<&str>) -> String {
+    let engine = match Engine::from_json(source, directory) {
+        Ok(engine) => engine,
+        Err(errors) => return to_json(&Answer::<()>::Failure { errors }),
+    };
+    match (kind, request) {
+        ("compile", None) => to_json(&Compiled {
+            kind: "success",
+            policy: engine.policy(),
+            warnings: engine.warnings(),
+            tests: engine.run_tests(),
+        }),
+        ("checkout", Some(request)) => engine.evaluate_json(request),
+        ("authorize", Some(request)) => engine.authorize_json(request),
+        ("badges", Some(request)) => engine.badges_json(request),
+        ("progress", Some(request)) => engine.progress_json(request),
+        ("invoiceRun", Some(request)) => engine.invoice_run_json(request),
+        ("reportCsv", Some(request)) => report_csv(&engine, request),
+        _ => panic!("kind `{kind}` with request {request:?}"),
+    }
+}
+
+/// A `reportCsv` case (tests/conformance/README.md): the invoice run `request.run`, then
+/// the CSV report `request.report` (default: the orders report). As in tests/conformance.rs.
+fn report_csv(engine: &Engine, request: &str) -> String {
+    use procura::contract::{EvalError, InvoiceRunRequest, ReportDefinition, ReportRows};
+    use procura::engine::parse_json;
+    use procura::errors::{request_error, ErrorCode};
+    let failure = |errors: Vec<EvalError>| to_json(&Answer::<String>::Failure { errors });
+    let malformed = |message: String, path: &str| {
+        failure(vec![request_error(ErrorCode::MalformedJson, message, path)])
+    };
+    let under = |prefix: &str, errors: Vec<EvalError>| {
+        failure(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    e.path = e.path.map(|p| {
+                        if p.is_empty() {
+                            prefix.to_owned()
+                        } else {
+                            format!("{prefix}.{p}")
+                        }
+                    });
+                    e
+                })
+                .collect(),
+        )
+    };
+    let value: Value = match serde_json::from_str(request) {
+        Ok(value) => value,
+        Err(e) => return malformed(e.to_string(), ""),
+    };
+    let Some(object) = value.as_object() else {
+        return malformed("a reportCsv request is an object".into(), "");
+    };
+    if let Some(key) = object.keys().find(|k| *k != "run" && *k != "report") {
+        return malformed(format!("unknown field `{key}`"), key);
+    }
+    let Some(run) = object.get("run") else {
+        return malformed("missing field `run`".into(), "run");
+    };
+    let run: InvoiceRunRequest = match parse_json(&run.to_string()) {
+        Ok(run) => run,
+        Err(errors) => return under("run", errors),
+    };
+    let definition: ReportDefinition = match object.get("report") {
+        None | Some(Value::Null) => procura::reports::default_report(ReportRows::Orders),
+        Some(report) => match parse_json(&report.to_string()) {
+            Ok(report) => report,
+            Err(errors) => return under("report", errors),
+        },
+    };
+    match engine.invoice_run(&run) {
+        Answer::Success { result } => to_json(&procura::reports::csv(&result, &definition)),
+        Answer::Failure { errors } => failure(errors),
+    }
+}
+
+fn case_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            case_files(&path, found);
+        } else if path.extension().is_some_and(|x| x == "json") {
+            found.push(path);
+        }
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn conformance_entries() -> Vec<Entry> {
+    let mut files = Vec::new();
+    case_files(&Path::new(ROOT).join("cases"), &mut files);
+    files
+        .iter()
+        .map(|file| {
+            let case: Value = serde_json::from_str(&read(file))
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let name = case["name"].as_str().expect("case name").to_owned();
+            let kind = case["kind"].as_str().expect("case kind").to_owned();
+            let source = read(&Path::new(ROOT).join(case["policy"].as_str().expect("policy")));
+            let directory = match &case["directory"] {
+                Value::Null => None,
+                Value::String(path) => Some(read(&Path::new(ROOT).join(path))),
+                inline => Some(inline.to_string()),
+            };
+            // As tests/conformance.rs sends them: a `request` value serialised, a
+            // `requestText` verbatim.
+            let (request, raw) = match (&case["request"], &case["requestText"]) {
+                (Value::Null, Value::String(text)) => (Some(text.clone()), true),
+                (Value::Null, _) => (None, false),
+                (request, _) => (Some(request.to_string()), false),
+            };
+            let answer = answer(&kind, &source, directory.as_deref(), request.as_deref());
+            Entry {
+                name,
+                kind,
+                source,
+                directory,
+                request,
+                raw,
+                answer,
+            }
+        })
+        .collect()
+}
+
+/// Each `examples/X.procura` compiled (with `X.directory.json` when there is one), and
+/// checked out with `X.request.json` when there is one.
+fn example_entries() -> Vec<Entry> {
+    let mut policies: Vec<PathBuf> = std::fs::read_dir("examples")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "procura"))
+        .collect();
+    policies.sort();
+    let mut entries = Vec::new();
+    for path in policies {
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let source = read(&path);
+        let sibling = |suffix: &str| {
+            let p = path.with_file_name(format!("{stem}.{suffix}.json"));
+            p.exists().then(|| read(&p))
+        };
+        let directory = sibling("directory");
+        entries.push(Entry {
+            name: format!("examples/{stem}"),
+            kind: "compile".into(),
+            answer: answer("compile", &source, directory.as_deref(), None),
+            source: source.clone(),
+            directory: directory.clone(),
+            request: None,
+            raw: false,
+        });
+        // Compact, as a JS caller's `JSON.stringify` would send it.
+        let request = sibling("request").map(|text| {
+            serde_json::from_str::<Value>(&text).map_or(text, |value| value.to_string())
+        });
+        if let Some(request) = request {
+            entries.push(Entry {
+                name: format!("examples/{stem}.request"),
+                kind: "checkout".into(),
+                answer: answer("checkout", &source, directory.as_deref(), Some(&request)),
+                source,
+                directory,
+                request: Some(request),
+                raw: false,
+            });
+        }
+    }
+    entries
+}
+
+#[test]
+fn write_native_answers() {
+    let mut entries = conformance_entries();
+    let cases = entries.len();
+    entries.extend(example_entries());
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("conformance-native.json");
+    let document = json!({ "version": 1, "cases": cases, "entries": entries });
+    std::fs::write(&out, serde_json::to_string(&document).unwrap()).unwrap();
+    println!(
+        "{} native answers ({cases} conformance cases, {} from examples) in {}",
+        entries.len(),
+        entries.len() - cases,
+        out.display()
+    );
+}

@@ -1,0 +1,121 @@
+// The engine's Web Worker: loads the WebAssembly engine (pkg/web) once and answers the
+// page's messages, so that typing in the editor never waits for an evaluation.
+//
+// Message in:  {id, op, args}; message out: {id, result} (every result is plain data).
+// A compiled policy is kept between messages and reused while its source and directory
+// stay the same.
+import init, * as engine from "../../pkg/web/procura.js";
+import wasmUrl from "../../pkg/web/procura_bg.wasm?url";
+
+const ready = init({ module_or_path: wasmUrl });
+
+/** The last compiled policy: {key, answer}, where answer is compile()'s result. */
+let cached = null;
+
+function failure(code, message) {
+  return { type: "failure", errors: [{ code, message }] };
+}
+
+/** compile(source, directory), reusing the last policy when nothing changed. */
+function compiled(source, directory) {
+  const key = JSON.stringify([source, directory ?? null]);
+  if (cached && cached.key === key) return cached.answer;
+  if (cached && cached.answer.type === "success") cached.answer.policy.free();
+  const answer = engine.compile(source, directory ?? undefined);
+  cached = { key, answer };
+  return answer;
+}
+
+/** Runs `ask(policy)` on the compiled policy, or answers the compile failure. */
+function withPolicy({ source, directory }, ask) {
+  const answer = compiled(source, directory);
+  if (answer.type !== "success") return answer;
+  return ask(answer.policy);
+}
+
+/** A method the engine build may lack: a structured failure instead of a crash. */
+function method(policy, name) {
+  if (typeof policy[name] !== "function") {
+    return () => failure("UNAVAILABLE", `this engine build has no Policy.${name}()`);
+  }
+  return (...args) => policy[name](...args);
+}
+
+/** A top-level function of the engine that older builds may lack, or undefined. */
+function exported(name) {
+  return Reflect.get(engine, name);
+}
+
+/** The compile answer as plain data: what the page shows about the policy. */
+function summary(answer) {
+  if (answer.type !== "success") return { type: "failure", errors: answer.errors };
+  return {
+    type: "success",
+    name: answer.policy.name,
+    hash: answer.policy.hash,
+    warnings: answer.warnings,
+  };
+}
+
+const handlers = {
+  version: () => engine.version(),
+  check: ({ source }) => engine.check(source),
+  format: ({ source }) => engine.format(source),
+  /** Everything the playground shows after an edit: diagnostics, compile, decision. */
+  analyze(args) {
+    const diagnostics = engine.check(args.source);
+    const answer = compiled(args.source, args.directory);
+    let decision = null;
+    if (answer.type === "success" && args.request !== undefined) {
+      decision = answer.policy.evaluate(args.request);
+    }
+    return { diagnostics, compile: summary(answer), decision };
+  },
+  evaluate: (args) => withPolicy(args, (p) => p.evaluate(args.request)),
+  badges: (args) => withPolicy(args, (p) => p.badges(args.request)),
+  authorize: (args) => withPolicy(args, (p) => p.authorize(args.request)),
+  tests: (args) => withPolicy(args, (p) => ({ type: "success", result: p.runTests() })),
+  progress: (args) => withPolicy(args, (p) => method(p, "progress")(args.request)),
+  /** The workflow state after each prefix of the events, in the order they apply. */
+  replay: (args) =>
+    withPolicy(args, (p) => {
+      const progress = method(p, "progress");
+      const full = progress(args.request);
+      if (full.type !== "success") return full;
+      const { events } = args.request;
+      const applied = full.result.steps.map((s) => s.event);
+      const states = [];
+      for (let k = 0; k <= applied.length; k++) {
+        if (k === applied.length) {
+          states.push(full.result);
+          break;
+        }
+        const prefix = applied.slice(0, k).map((i) => events[i]);
+        // The state right after the k-th event: computed at that event's time.
+        const now = k === 0 ? args.request.submittedAt : events[applied[k - 1]].at;
+        const state = progress({ ...args.request, events: prefix, now });
+        states.push(state.type === "success" ? state.result : null);
+      }
+      return { type: "success", result: { full: full.result, states } };
+    }),
+  invoiceRun: (args) => withPolicy(args, (p) => method(p, "invoiceRun")(args.request)),
+  reportCsv({ run, definition }) {
+    const reportCsv = exported("reportCsv");
+    if (typeof reportCsv !== "function") return failure("UNAVAILABLE", "this engine build has no reportCsv()");
+    return reportCsv(run, definition);
+  },
+};
+
+self.onmessage = async (event) => {
+  const { id, op, args } = event.data;
+  let result;
+  try {
+    await ready;
+    const handler = handlers[op];
+    result = handler ? handler(args ?? {}) : failure("UNKNOWN_OP", `unknown operation ${op}`);
+  } catch (error) {
+    // The engine never throws for bad input; this is a bug or a failed load.
+    result = failure("INTERNAL", String(error && error.message ? error.message : error));
+  }
+  self.postMessage({ id, result });
+};

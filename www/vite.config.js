@@ -1,0 +1,120 @@
+// Builds the playground (index.html) and the checkout demo (checkout.html) into dist/,
+// with the engine from ../pkg/web, the examples from ../examples and the schemas from
+// ../schema bundled in; plus a service worker that caches every built file so that the
+// pages work offline once loaded.
+import { defineConfig } from "vite";
+import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import Ajv2020 from "ajv/dist/2020.js";
+import standaloneCode from "ajv/dist/standalone/index.js";
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
+/** `virtual:procura-keywords`: every keyword literal of grammar/procura.pest. */
+function grammarKeywords() {
+  const id = "virtual:procura-keywords";
+  const grammar = here("../grammar/procura.pest");
+  return {
+    name: "procura-keywords",
+    resolveId: (source) => (source === id ? "\0" + id : null),
+    load(source) {
+      if (source !== "\0" + id) return null;
+      this.addWatchFile(grammar);
+      const text = readFileSync(grammar, "utf8").replace(/\/\/.*$/gm, "");
+      const words = new Set();
+      for (const [, word] of text.matchAll(/"([a-z][a-z_]*)"/g)) words.add(word);
+      return `export default ${JSON.stringify([...words].sort())};`;
+    },
+  };
+}
+
+// The JSON Schemas the input panels are validated against (those that exist in ../schema):
+// the directory, the checkout request (also the Approvals tab's order) and the invoice run.
+const VALIDATED = ["directory", "checkout-request", "invoice-run-request"];
+
+/**
+ * `virtual:schema-validators`: ajv validators of ../schema/*.schema.json, compiled at build
+ * time (ajv's standalone code), so the pages ship no schema compiler and never eval code.
+ * Exports `{[schema name]: validate}`.
+ */
+function schemaValidators() {
+  const id = "virtual:schema-validators";
+  return {
+    name: "procura-schema-validators",
+    resolveId: (source) => (source === id ? "\0" + id : null),
+    load(source) {
+      if (source !== "\0" + id) return null;
+      // schemars' integer formats (uint64…) repeat `minimum: 0`; they are not validated.
+      const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, code: { source: true, esm: true } });
+      const exports = {};
+      for (const name of VALIDATED) {
+        const file = here(`../schema/${name}.schema.json`);
+        if (!existsSync(file)) continue;
+        this.addWatchFile(file);
+        ajv.addSchema(JSON.parse(readFileSync(file, "utf8")), name);
+        exports[name.replace(/-(.)/g, (_, c) => c.toUpperCase())] = name;
+      }
+      let code = standaloneCode(ajv, exports);
+      // The one runtime helper these schemas need (maxLength counts code points).
+      code = code.replace(/require\("ajv\/dist\/runtime\/ucs2length"\)/g, "{ default: (s) => [...s].length }");
+      if (/require\(/.test(code)) throw new Error("schema validators: unexpected runtime dependency in ajv's standalone code");
+      const table = Object.entries(exports).map(([ident, name]) => `${JSON.stringify(name)}: ${ident}`).join(", ");
+      return `${code}\nexport default { ${table} };\n`;
+    },
+  };
+}
+
+/** Writes sw.js, listing every file of the build to precache under a content hash. */
+function serviceWorker() {
+  return {
+    name: "procura-service-worker",
+    apply: "build",
+    // After Vite has emitted the HTML pages, so that they are precached too.
+    enforce: "post",
+    generateBundle(_, bundle) {
+      const files = Object.keys(bundle).filter((f) => !f.endsWith(".map")).sort();
+      const hash = createHash("sha256");
+      for (const f of files) {
+        const item = bundle[f];
+        hash.update(f);
+        hash.update(item.type === "chunk" ? item.code : item.source);
+      }
+      const version = hash.digest("hex").slice(0, 16);
+      const template = readFileSync(here("src/sw-template.js"), "utf8");
+      const precache = ["./", ...files.map((f) => `./${f}`)];
+      this.emitFile({
+        type: "asset",
+        fileName: "sw.js",
+        source: template
+          .replace('"__VERSION__"', JSON.stringify(version))
+          .replace("[] /* __PRECACHE__ */", JSON.stringify(precache, null, 2)),
+      });
+    },
+  };
+}
+
+export default defineConfig({
+  root: here("."),
+  base: "./",
+  plugins: [grammarKeywords(), schemaValidators(), serviceWorker()],
+  worker: { format: "es" },
+  server: { host: "127.0.0.1", fs: { allow: [here("..")] } },
+  preview: { host: "127.0.0.1" },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    assetsInlineLimit: 0,
+    chunkSizeWarningLimit: 1500,
+    rollupOptions: {
+      input: { index: here("index.html"), checkout: here("checkout.html") },
+      // The code both pages share (examples, DOM helpers, the engine client).
+      output: {
+        chunkFileNames: "assets/shared-[hash].js",
+        assetFileNames: (asset) => (asset.names?.[0]?.endsWith(".css") ? "assets/style-[hash][extname]" : "assets/[name]-[hash][extname]"),
+      },
+    },
+  },
+});
