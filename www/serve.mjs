@@ -6,11 +6,12 @@
 //
 // --port: the port to try first (default $PORT or 8080; the next free one is used when it
 // is taken). --policy: also print a playground link that opens that policy (and its
-// directory and request) through a share link. Ctrl-C stops the server.
+// directory and request, or for an example its samples in www/samples/) through a share
+// link. Ctrl-C stops the server.
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { existsSync, readFileSync } from "node:fs";
-import { join, extname, normalize, resolve, sep } from "node:path";
+import { join, extname, normalize, resolve, sep, basename } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const DIST = fileURLToPath(new URL("./dist/", import.meta.url));
@@ -95,7 +96,16 @@ async function main(args) {
   if (policy) {
     const { shareHash } = await import("./src/share.js");
     const read = (file) => (file && existsSync(file) ? readFileSync(file, "utf8") : "");
-    const hash = shareHash({ example: null, policy: read(policy), directory: read(option(args, "--directory")) || '{\n  "users": []\n}\n', request: read(option(args, "--request")) || "{}" });
+    // An example's samples (www/samples/<stem>.*.json) stand in for missing files.
+    const stem = basename(policy, ".procura");
+    const sample = (kind) => read(fileURLToPath(new URL(`./samples/${stem}.${kind}.json`, import.meta.url)));
+    const isExample = existsSync(fileURLToPath(new URL(`../examples/${stem}.procura`, import.meta.url)));
+    const hash = shareHash({
+      example: isExample ? stem : null,
+      policy: read(policy),
+      directory: read(option(args, "--directory")) || sample("directory") || '{\n  "users": []\n}\n',
+      request: read(option(args, "--request")) || sample("request") || "{}",
+    });
     console.log(`${policy} in the playground: ${server.url}${hash}`);
   }
   console.log("Press Ctrl-C to stop.");

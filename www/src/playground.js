@@ -97,7 +97,8 @@ async function analyze() {
   renderDecisionPane(answer, ctx, request);
   const errors = answer.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = answer.diagnostics.length - errors;
-  $("status").textContent = `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"} · ${Math.round(performance.now() - started)} ms`;
+  $("status").textContent = `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
+  $("status").title = `Checked and evaluated in ${Math.round(performance.now() - started)} ms`;
   $("status").dataset.state = "ready";
   document.body.dataset.analyzed = String(Number(document.body.dataset.analyzed ?? 0) + 1);
   // The other tabs follow the policy while they are shown (and refresh when shown).
@@ -329,7 +330,7 @@ setupTabs($("panel-decision").parentElement.querySelector("[role=tablist]"), (pa
   if (panel.id === "panel-invoices") invoices.run();
 });
 engine.call("version").then((v) => {
-  if (typeof v === "string") $("status").title = `Procura engine ${v}`;
+  if (typeof v === "string") $("policy-heading").title = `Procura engine ${v}`;
 });
 start();
 registerServiceWorker();
