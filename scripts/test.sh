@@ -90,4 +90,23 @@ node js/corpus.mjs
 step "wasm: the README example answers like procura eval"
 node js/readme-example.mjs
 
+# Servers (docs/abi.md): the zero-import core module pkg/core/procura.wasm, the wasmtime
+# host and `procura serve` (ABI and HTTP parity with the native engine over the whole
+# conformance corpus, coded errors, hot reload, budgets and memory caps, 10,000 requests at
+# 32 concurrent with a reload in the middle), and the Node backend example.
+# PROCURA_REQUIRE_CORE=1: a missing or stale module fails these tests instead of skipping.
+step "servers: build pkg/core/procura.wasm (scripts/build-core.sh)"
+scripts/build-core.sh
+
+step "servers: src/abi.rs (cargo clippy, cargo test --features abi)"
+cargo clippy --locked -p procura --features abi --lib --tests -- -D warnings
+cargo test --locked -p procura --features abi --lib abi::
+
+step "servers: wasmtime host and procura serve: parity, errors, reload, load, budgets"
+PROCURA_REQUIRE_CORE=1 cargo test --locked -p procura-host
+PROCURA_REQUIRE_CORE=1 cargo test --locked -p procura-cli --test serve
+
+step "servers: the Node backend example (node --test examples/node-backend/)"
+PROCURA_BIN="${CARGO_TARGET_DIR:-target}/debug/procura" node --test examples/node-backend/
+
 printf 'test.sh: all passed: fmt, clippy, cargo test, check and fmt --check of %d example(s), browser tests, wasm package\n' "${#examples[@]}"
