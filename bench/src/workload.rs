@@ -751,7 +751,7 @@ pub fn policy(org: &Org, rules: usize) -> PolicySpec {
     let mix = mix(rules);
     let mut g = Gen {
         org,
-        rng: Rng::new(0x9011_C7 ^ (rules as u64).wrapping_mul(0x1000_0001)),
+        rng: Rng::new(0x0090_11C7 ^ (rules as u64).wrapping_mul(0x1000_0001)),
         out: String::with_capacity(rules * 260),
         aliases: BTreeSet::new(),
     };
@@ -1334,7 +1334,7 @@ fn product(org: &Org, pick: &Pick) -> Product {
 /// Badges for a catalogue page of 1,000 products, for the checkout buyer.
 pub fn badge_request(org: &Org) -> BadgeRequest {
     let (buyer, group) = buyer(org);
-    let mut rng = Rng::new(0xBAD6_E5);
+    let mut rng = Rng::new(0x00BA_D6E5);
     BadgeRequest {
         buyer,
         buyer_profile: None,

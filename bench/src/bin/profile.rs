@@ -16,9 +16,10 @@ use procura::contract::Directory;
 use procura::Engine;
 use procura_bench::workload;
 
+/// The measured loop; callgrind's `--toggle-collect` names it.
 #[inline(never)]
 #[no_mangle]
-pub fn procura_bench_profile_loop(iterations: usize, mut step: impl FnMut()) {
+pub fn procura_bench_profile_loop(iterations: usize, step: &mut dyn FnMut()) {
     for _ in 0..iterations {
         step();
     }
@@ -43,24 +44,24 @@ fn main() -> ExitCode {
         }
     };
     match what {
-        "compile" => procura_bench_profile_loop(iterations, || {
+        "compile" => procura_bench_profile_loop(iterations, &mut || {
             let _ = black_box(Engine::new(black_box(&spec.source), &Directory::default()));
         }),
         "checkout" => {
             let request = workload::checkout_request(&org, &spec, lines);
-            procura_bench_profile_loop(iterations, || {
+            procura_bench_profile_loop(iterations, &mut || {
                 black_box(engine.evaluate(black_box(&request)));
             });
         }
         "badges" => {
             let request = workload::badge_request(&org);
-            procura_bench_profile_loop(iterations, || {
+            procura_bench_profile_loop(iterations, &mut || {
                 black_box(engine.badges(black_box(&request)));
             });
         }
         "authorize" => {
             let checks = workload::authorize_requests(&org);
-            procura_bench_profile_loop(iterations, || {
+            procura_bench_profile_loop(iterations, &mut || {
                 for check in &checks {
                     black_box(engine.authorize(black_box(check)));
                 }
@@ -68,14 +69,14 @@ fn main() -> ExitCode {
         }
         "approval" => {
             let request = workload::approval_request(&org, &spec);
-            procura_bench_profile_loop(iterations, || {
+            procura_bench_profile_loop(iterations, &mut || {
                 black_box(engine.evaluate(black_box(&request)));
             });
         }
         "progress" => {
             let plan = procura_bench::files::plan(&engine, &org, &spec);
             let request = workload::progress_request(&org, &spec, &plan);
-            procura_bench_profile_loop(iterations, || {
+            procura_bench_profile_loop(iterations, &mut || {
                 black_box(engine.progress(black_box(&request)));
             });
         }
