@@ -1639,10 +1639,10 @@ mod generate {
             });
         let self_approval = prop_oneof![
             Just(vec![t("self"), t("approval"), t("not"), t("allowed")]),
-            proptest::option::of(expr()).prop_map(|under| {
+            proptest::option::of(expr()).prop_map(|condition| {
                 cat(vec![
                     vec![t("self"), t("approval"), t("allowed")],
-                    opt(under.map(|u| cat(vec![vec![t("under")], u]))),
+                    opt(condition.map(|c| cat(vec![vec![t("when")], c]))),
                 ])
             }),
         ];
