@@ -7,9 +7,10 @@
 #   4. the same workloads through the Node package and through wasmtime;
 #   5. callgrind profiles of the workloads that the targets are about;
 #   6. BENCHMARKS.md's tables (procura-bench's report), between its GENERATED markers.
-# Results land in target/bench-results/ and target/criterion/. Takes about 35–45 minutes on
-# 2 cores from a cold target/ (most of it compiling: release builds with fat LTO of the
-# peers, criterion and wasmtime); about 15 minutes when built.
+# Results land in target/bench-results/ and target/criterion/. Takes about an hour on 2
+# cores from a cold target/ (most of it compiling: the packages, and release builds with fat
+# LTO of the peers, criterion and wasmtime); about 35 minutes once built (measuring: native
+# 7, peers 5, Node 8, wasmtime 4, profiles 3).
 #
 #   scripts/bench.sh            # everything
 #   PROCURA_BENCH_SKIP_BUILD=1  # skip set-up and the package builds (pkg/ must exist)
@@ -22,6 +23,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '==> %s\n' "$*"; }
 started=$(date +%s)
+# Everything in the `bench` profile (release settings, fat LTO) with panic=unwind: benches
+# need unwinding, and the core crate is a cdylib, whose output file has no hash, so one
+# build with `abort` (the release default) and one with `unwind` would overwrite each other.
+# (cargo warns that `panic` is ignored for the bench profile: it still applies to the bins.)
+bench=(--config 'profile.bench.panic="unwind"')
 results=target/bench-results
 workloads=target/bench-workloads
 mkdir -p "$results"
@@ -44,13 +50,13 @@ step "machine"
 } | tee "$results/machine.txt"
 
 step "gen-workloads → $workloads"
-cargo run --release --locked -q -p procura-bench --bin gen-workloads -- "$workloads"
+cargo run --profile bench "${bench[@]}" --locked -q -p procura-bench --bin gen-workloads -- "$workloads"
 
 step "native criterion benches (cargo bench -p procura-bench --bench native)"
-cargo bench --locked -p procura-bench --bench native
+cargo bench "${bench[@]}" --locked -p procura-bench --bench native
 
 step "peers in the same run (cargo bench -p procura-bench --features peers --bench peers)"
-cargo bench --locked -p procura-bench --features peers --bench peers
+cargo bench "${bench[@]}" --locked -p procura-bench --features peers --bench peers
 
 # The workflow (`progress`) is in the back-office build of the package only; everything
 # else, and the sizes, on the checkout build that is the published package (and that
@@ -66,12 +72,17 @@ if [[ -z "${PROCURA_BENCH_SKIP_BUILD:-}" ]]; then
   step "scripts/build-pkg.sh (the checkout package)"
   scripts/build-pkg.sh
 fi
-step "Node package (bench/node/run.mjs over pkg/node)"
-node bench/node/run.mjs --workloads "$workloads" --pkg pkg/node --out "$results/node.json"
+# A copy, so that a rebuild of pkg/ during the run cannot change what is measured.
+snapshot=target/bench-pkg
+rm -rf "$snapshot"
+mkdir -p "$snapshot"
+cp -r pkg/. "$snapshot/"
+step "Node package (bench/node/run.mjs over $snapshot/node)"
+node bench/node/run.mjs --workloads "$workloads" --pkg "$snapshot/node" --out "$results/node.json"
 
 step "wasmtime (procura-host's procura-bench-wasmtime over pkg/core/procura.wasm)"
-cargo run --release --locked -q -p procura-host --bin procura-bench-wasmtime -- \
-  --workloads "$workloads" --module pkg/core/procura.wasm --out "$results/wasmtime.json"
+cargo run --profile bench "${bench[@]}" --locked -q -p procura-host --bin procura-bench-wasmtime -- \
+  --workloads "$workloads" --module "$snapshot/core/procura.wasm" --out "$results/wasmtime.json"
 
 if [[ -z "${PROCURA_BENCH_SKIP_PROFILES:-}" ]]; then
   step "callgrind profiles (valgrind --tool=callgrind on procura-bench's profile)"
@@ -85,6 +96,11 @@ if [[ -z "${PROCURA_BENCH_SKIP_PROFILES:-}" ]]; then
   cargo build --locked -q -p procura-bench --bin profile --profile profiling \
     --config 'profile.profiling.inherits="release"' --config 'profile.profiling.debug="line-tables-only"'
   profile_bin="${CARGO_TARGET_DIR:-target}/profiling/profile"
+  # callgrind_annotate's lines as `count (share) function`, without file paths. (`sed -n`
+  # rather than `head`, which would end the pipe early: SIGPIPE under pipefail.)
+  tidy() {
+    grep -E '^ *[0-9,]+ \(' | sed -E 's/ \[[^]]*\]$//; s/^( *[0-9,]+ \([ 0-9.%]+\)) +[^:]*:/\1 /' | cut -c1-150
+  }
   rm -f "$results"/profile-*.txt
   # name, workload, rules, lines or -, iterations
   while read -r name workload rules lines iterations; do
@@ -93,12 +109,14 @@ if [[ -z "${PROCURA_BENCH_SKIP_PROFILES:-}" ]]; then
       --toggle-collect=procura_bench_profile_loop \
       "$profile_bin" "$workload" "$rules" "$lines" "$iterations" 2>/dev/null
     {
-      echo "# valgrind --tool=callgrind: $workload, $rules rules, ${lines/-/} ${lines/-/}${lines:+ lines,} $iterations iterations"
-      callgrind_annotate --inclusive=no "$out" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | head -n 16 |
-        sed -E 's/ \[[^]]*\]$//' | cut -c1-160
-      echo "# inclusive"
-      callgrind_annotate --inclusive=yes "$out" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | head -n 14 |
-        sed -E 's/ \[[^]]*\]$//' | cut -c1-160
+      echo "valgrind --tool=callgrind on: profile $workload $rules $lines $iterations"
+      echo "(workload, rules, cart lines or -, iterations; instructions of all iterations)"
+      echo "-- self (exclusive) instructions, top entries"
+      callgrind_annotate --inclusive=no "$out" 2>/dev/null | tidy | sed -n '1,16p'
+      echo "-- inclusive instructions, top entries below the loop"
+      callgrind_annotate --inclusive=yes "$out" 2>/dev/null | tidy |
+        grep -vE '\) (\?\?\?|main|profile::|procura_bench|\(below|0x0|std::|__libc|core::ops::function)' |
+        sed -n '1,18p'
     } >"$results/profile-$name.txt"
     step "profile-$name: $(grep -m1 -E '^ *[0-9,]+ \(' "$results/profile-$name.txt" | tr -s ' ')"
   done <<'EOF'
@@ -111,11 +129,12 @@ EOF
 fi
 
 step "npm pack --dry-run (the package's download size)"
-(cd pkg && npm pack --dry-run --json --loglevel=error) >"$results/npm-pack.json" || true
+(cd "$snapshot" && npm pack --dry-run --json --loglevel=error) >"$results/npm-pack.json" || true
 
 step "BENCHMARKS.md tables (procura-bench's report)"
-cargo run --release --locked -q -p procura-bench --bin report -- \
-  --results "$results" --criterion "${CARGO_TARGET_DIR:-target}/criterion" --out BENCHMARKS.md
+cargo run --profile bench "${bench[@]}" --locked -q -p procura-bench --bin report -- \
+  --results "$results" --criterion "${CARGO_TARGET_DIR:-target}/criterion" --pkg "$snapshot" \
+  --out BENCHMARKS.md
 
 elapsed=$(($(date +%s) - started))
 printf 'bench.sh: done in %dm%02ds; results in %s, tables in BENCHMARKS.md\n' \

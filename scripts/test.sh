@@ -113,7 +113,17 @@ PROCURA_REQUIRE_CORE=1 cargo test --locked -p procura-cli --test serve
 step "servers: the Node backend example (node --test examples/node-backend/)"
 PROCURA_BIN="${CARGO_TARGET_DIR:-target}/debug/procura" node --test examples/node-backend/
 
-# The benchmark crate (bench/) builds and its workload tests run with the workspace above;
-# its peer comparison and runner smoke tests join this script with BENCHMARKS.md (issue 8).
+# Benchmarks (BENCHMARKS.md, bench/): build every benchmark and run each once on the
+# smallest size (criterion's test mode; the workload files, the Node runner over pkg/node and
+# the wasmtime runner over pkg/core/procura.wasm with --quick), lint the peer code, and
+# check that Procura, cedar-policy and regorus reach the same decisions on the benchmark's
+# inputs. No test asserts a time: scripts/bench.sh measures.
+step "bench: every benchmark once on the smallest size, and the peer-agreement test"
+cargo clippy --locked -p procura-bench --all-targets --features peers -- -D warnings
+cargo test --locked -p procura-bench --features peers --benches --test agreement
+cargo run --locked -q -p procura-bench --bin gen-workloads -- --quick target/bench-workloads-quick
+node bench/node/run.mjs --quick --workloads target/bench-workloads-quick --pkg pkg/node --out /dev/null
+cargo run --locked -q -p procura-host --bin procura-bench-wasmtime -- --quick \
+  --workloads target/bench-workloads-quick --module pkg/core/procura.wasm --out /dev/null
 
-printf 'test.sh: all passed: fmt, clippy, cargo test, check and fmt --check of %d example(s), browser tests, wasm package\n' "${#examples[@]}"
+printf 'test.sh: all passed: fmt, clippy, cargo test, check and fmt --check of %d example(s), browser tests, wasm package, servers, benchmark smoke\n' "${#examples[@]}"

@@ -1,12 +1,16 @@
-//! Writes the benchmark workloads to `target/bench-workloads/` (or the folder given).
+//! Writes the benchmark workloads to `target/bench-workloads/` (or the folder given):
+//! `gen-workloads [--quick] [DIR]`; `--quick` writes the smallest size only.
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let dir = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let dir = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
         .map_or_else(|| PathBuf::from("target/bench-workloads"), PathBuf::from);
-    match procura_bench::files::write_all(&dir) {
+    match procura_bench::files::write_all(&dir, quick) {
         Ok(manifest) => {
             println!(
                 "gen-workloads: {} cases, {} policies in {}",

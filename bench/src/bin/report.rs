@@ -131,6 +131,7 @@ fn main() -> ExitCode {
     let results = option("--results", "target/bench-results");
     let criterion = criterion_medians(&option("--criterion", "target/criterion"));
     let out = option("--out", "BENCHMARKS.md");
+    let pkg = option("--pkg", "pkg");
     let (mut node, node_raw) = runner(&results.join("node.json"));
     // The workflow through the back-office build of the package.
     let (back_office, _) = runner(&results.join("node-back-office.json"));
@@ -319,7 +320,7 @@ fn main() -> ExitCode {
         for lines in LINES {
             let case = format!("checkout/{rules}/{lines}");
             side(
-                format!("checkout {rules} rules, {lines} lines"),
+                format!("checkout {rules} rules, {lines}-line cart"),
                 c(&case),
                 w(&case, "procura_evaluate"),
                 n(&case, "evaluate(object)"),
@@ -413,25 +414,33 @@ fn main() -> ExitCode {
 
     // ── sizes ──
     let _ = writeln!(md, "\n### Sizes\n");
+    // The checkout build is the published package; the back-office build adds the
+    // workflow and invoicing (scripts/build-pkg.sh --back-office).
+    let flavour = match std::fs::read_to_string(pkg.join("node/procura.js")) {
+        Ok(js) if js.contains("progress") => "back-office build",
+        Ok(_) => "checkout build",
+        Err(_) => "not built",
+    };
+    let _ = writeln!(md, "Package measured: the {flavour} of `pkg/`.\n");
     let _ = writeln!(md, "| file | raw | gzip -9 |");
     let _ = writeln!(md, "| --- | ---: | ---: |");
     let mut package_raw = 0;
     let mut package_gz = 0;
     for file in [
-        "pkg/web/procura_bg.wasm",
-        "pkg/web/procura.js",
-        "pkg/node/procura_bg.wasm",
-        "pkg/node/procura.js",
-        "pkg/core/procura.wasm",
+        "web/procura_bg.wasm",
+        "web/procura.js",
+        "node/procura_bg.wasm",
+        "node/procura.js",
+        "core/procura.wasm",
     ] {
-        let path = Path::new(file);
-        if let Ok(meta) = std::fs::metadata(path) {
-            let gz = gzip_len(path).unwrap_or(0);
-            let _ = writeln!(md, "| `{file}` | {} | {} |", kib(meta.len()), kib(gz));
+        let path = pkg.join(file);
+        if let Ok(meta) = std::fs::metadata(&path) {
+            let gz = gzip_len(&path).unwrap_or(0);
+            let _ = writeln!(md, "| `pkg/{file}` | {} | {} |", kib(meta.len()), kib(gz));
         }
     }
-    for dir in ["pkg/web", "pkg/node"] {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+    for dir in ["web", "node"] {
+        for entry in std::fs::read_dir(pkg.join(dir)).into_iter().flatten().flatten() {
             if let Ok(meta) = entry.metadata() {
                 package_raw += meta.len();
                 package_gz += gzip_len(&entry.path()).unwrap_or(0);
