@@ -36,26 +36,39 @@ pub struct Plan {
     pub errors: Vec<EvalError>,
 }
 
-struct Draft {
+/// A level being merged; ids and rules are borrowed, nothing is copied until the plan is
+/// written.
+struct Draft<'p, 'r> {
     number: u64,
     quorum: Quorum,
-    approvers: Vec<String>,
-    rules: Vec<String>,
-    fallback: Option<ApproverSpec>,
-    escalation: Option<(u64, ApproverSpec)>,
+    approvers: Vec<&'p str>,
+    rules: Vec<&'r str>,
+    /// The first requirement merged here: its fallback and escalation apply.
+    requirement: &'r Requirement,
     self_allowed: bool,
-    first_rule: (String, crate::diagnostic::SourceSpan),
+    first_rule: &'r RuleInfo,
 }
 
 /// Builds the plan for `asks`; `scope` evaluates chain limits against the order.
-pub fn plan(asks: &[Ask<'_>], policy: &CompiledPolicy, people: &People, scope: &Scope<'_>) -> Plan {
-    let mut ordered: Vec<&Ask<'_>> = asks.iter().collect();
+pub fn plan<'p, 'r>(
+    asks: &[Ask<'r>],
+    policy: &CompiledPolicy,
+    people: &'p People,
+    scope: &Scope<'_>,
+) -> Plan {
+    let mut ordered: Vec<&Ask<'r>> = asks.iter().collect();
     ordered.sort_by_key(|a| (a.requirement.level, a.rule.order));
+    // A restriction that fires on many lines asks once per line; the same requirement
+    // resolves to the same approvers and merges into the same level, so it is resolved
+    // once. (The addresses only test membership; they never order anything.)
+    let mut seen_asks = BTreeSet::new();
+    ordered
+        .retain(|a| seen_asks.insert((std::ptr::from_ref(a.requirement) as usize, a.self_allowed)));
     let mut plan = Plan::default();
     let requester = scope.order.buyer_id.as_str();
-    let mut drafts: Vec<Draft> = Vec::new();
+    let mut drafts: Vec<Draft<'p, 'r>> = Vec::new();
     for ask in ordered {
-        let mut approvers = Vec::new();
+        let mut approvers: Vec<&'p str> = Vec::new();
         for spec in &ask.requirement.approvers {
             match resolve(spec, policy, people, scope) {
                 Ok(ids) => approvers.extend(ids),
@@ -68,7 +81,7 @@ pub fn plan(asks: &[Ask<'_>], policy: &CompiledPolicy, people: &People, scope: &
             }
         }
         let mut seen = BTreeSet::new();
-        approvers.retain(|id| seen.insert(id.clone()));
+        approvers.retain(|id| seen.insert(*id));
         let merged = drafts.iter_mut().find(|d| {
             d.number == ask.requirement.level
                 && d.quorum == ask.requirement.quorum
@@ -77,27 +90,26 @@ pub fn plan(asks: &[Ask<'_>], policy: &CompiledPolicy, people: &People, scope: &
         });
         match merged {
             Some(draft) => {
-                if !draft.rules.contains(&ask.rule.id) {
-                    draft.rules.push(ask.rule.id.clone());
+                if !draft.rules.contains(&ask.rule.id.as_str()) {
+                    draft.rules.push(&ask.rule.id);
                 }
             }
             None => drafts.push(Draft {
                 number: ask.requirement.level,
                 quorum: ask.requirement.quorum,
                 approvers,
-                rules: vec![ask.rule.id.clone()],
-                fallback: ask.requirement.fallback.clone(),
-                escalation: ask.requirement.escalation.clone(),
+                rules: vec![&ask.rule.id],
+                requirement: ask.requirement,
                 self_allowed: ask.self_allowed,
-                first_rule: (ask.rule.id.clone(), ask.rule.span),
+                first_rule: ask.rule,
             }),
         }
     }
     // Keep each approver at the last level that lists them.
-    let mut later: BTreeSet<String> = BTreeSet::new();
+    let mut later: BTreeSet<&str> = BTreeSet::new();
     for draft in drafts.iter_mut().rev() {
         draft.approvers.retain(|id| !later.contains(id));
-        later.extend(draft.approvers.iter().cloned());
+        later.extend(draft.approvers.iter().copied());
     }
     for (position, draft) in drafts.into_iter().enumerate() {
         let level = u64::try_from(position)
@@ -105,7 +117,7 @@ pub fn plan(asks: &[Ask<'_>], policy: &CompiledPolicy, people: &People, scope: &
             .saturating_add(1);
         let mut approvers = draft.approvers;
         if !draft.self_allowed {
-            approvers.retain(|id| id != requester);
+            approvers.retain(|id| *id != requester);
         }
         let needed = match draft.quorum {
             Quorum::Count(n) => n,
@@ -113,7 +125,7 @@ pub fn plan(asks: &[Ask<'_>], policy: &CompiledPolicy, people: &People, scope: &
         };
         let mut fallback_used = None;
         if (approvers.len() as u64) < needed {
-            let (label, extra) = match &draft.fallback {
+            let (label, extra) = match &draft.requirement.fallback {
                 Some(spec) => (spec_label(spec), resolve(spec, policy, people, scope)),
                 None => (
                     "manager".to_owned(),
@@ -135,21 +147,28 @@ pub fn plan(asks: &[Ask<'_>], policy: &CompiledPolicy, people: &People, scope: &
                 Err(fault) => plan.errors.push(rule_error(
                     fault.code,
                     fault.message,
-                    &draft.first_rule.0,
-                    draft.first_rule.1,
+                    &draft.first_rule.id,
+                    draft.first_rule.span,
                 )),
             }
         }
         if (approvers.len() as u64) < needed {
-            plan.unsatisfiable.push((level, draft.first_rule.0.clone()));
+            plan.unsatisfiable
+                .push((level, draft.first_rule.id.clone()));
         }
-        let escalation = draft
-            .escalation
-            .as_ref()
-            .map(|(hours, spec)| EscalationSpec {
-                after_hours: *hours,
-                to: resolve(spec, policy, people, scope).unwrap_or_default(),
-            });
+        let escalation =
+            draft
+                .requirement
+                .escalation
+                .as_ref()
+                .map(|(hours, spec)| EscalationSpec {
+                    after_hours: *hours,
+                    to: resolve(spec, policy, people, scope)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
+                });
         plan.levels.push(ApprovalLevel {
             level,
             quorum: match draft.quorum {
@@ -157,8 +176,8 @@ pub fn plan(asks: &[Ask<'_>], policy: &CompiledPolicy, people: &People, scope: &
                 Quorum::All => QuorumSpec::All,
                 Quorum::Count(count) => QuorumSpec::Count { count },
             },
-            approvers,
-            rules: draft.rules,
+            approvers: approvers.into_iter().map(str::to_owned).collect(),
+            rules: draft.rules.into_iter().map(str::to_owned).collect(),
             fallback: fallback_used,
             escalation,
         });
@@ -176,28 +195,29 @@ fn spec_label(spec: &ApproverSpec) -> String {
 }
 
 /// The user ids an approver spec names for this order, in a stable order.
-pub fn resolve(
+pub fn resolve<'p>(
     spec: &ApproverSpec,
     policy: &CompiledPolicy,
-    people: &People,
+    people: &'p People,
     scope: &Scope<'_>,
-) -> Result<Vec<String>, Fault> {
+) -> Result<Vec<&'p str>, Fault> {
     match spec {
-        ApproverSpec::User(id) => Ok(if people.get(id).is_some() {
-            vec![id.clone()]
-        } else {
-            Vec::new()
-        }),
+        ApproverSpec::User(id) => Ok(people
+            .get(id)
+            .map(|p| p.user.id.as_str())
+            .into_iter()
+            .collect()),
         ApproverSpec::Role { role, group } => {
             Ok(people.with_role(role, group.unwrap_or(scope.order.group), policy))
         }
-        ApproverSpec::Manager => {
-            let manager = scope.order.buyer_manager.clone();
-            Ok(manager
-                .filter(|m| people.get(m).is_some())
-                .into_iter()
-                .collect())
-        }
+        ApproverSpec::Manager => Ok(scope
+            .order
+            .buyer_manager
+            .as_deref()
+            .and_then(|m| people.get(m))
+            .map(|p| p.user.id.as_str())
+            .into_iter()
+            .collect()),
         ApproverSpec::Chain { covers, max } => {
             let amount = scope.amount_in(covers, &policy.currency)?;
             chain(amount, *max, policy, people, scope).map(|found| found.into_iter().collect())
@@ -207,19 +227,19 @@ pub fn resolve(
 
 /// Walks up from the buyer's manager to the first person whose approval limit covers
 /// `amount` (in the policy currency), at most `max` steps.
-fn chain(
+fn chain<'p>(
     amount: Decimal,
     max: u64,
     policy: &CompiledPolicy,
-    people: &People,
+    people: &'p People,
     scope: &Scope<'_>,
-) -> Result<Option<String>, Fault> {
-    let mut visited = BTreeSet::new();
-    visited.insert(scope.order.buyer_id.clone());
-    let mut next = scope.order.buyer_manager.clone();
+) -> Result<Option<&'p str>, Fault> {
+    let mut visited: BTreeSet<&str> = BTreeSet::new();
+    visited.insert(&scope.order.buyer_id);
+    let mut next = scope.order.buyer_manager.as_deref();
     let mut steps = 0u64;
     while let Some(id) = next {
-        if !visited.insert(id.clone()) {
+        if !visited.insert(id) {
             return Err(Fault::new(
                 ErrorCode::ChainCycle,
                 format!("the management chain loops back to `{id}`"),
@@ -232,7 +252,7 @@ fn chain(
                 format!("no manager within {max} steps has a limit covering the order"),
             ));
         }
-        let Some(person) = people.get(&id) else {
+        let Some(person) = people.get(id) else {
             return Err(Fault::new(
                 ErrorCode::UnknownApprover,
                 format!("manager `{id}` is not in the directory"),
@@ -243,10 +263,10 @@ fn chain(
                 .ok_or_else(|| Fault::new(ErrorCode::UnknownCurrency, "unknown currency"))?;
             let needed = scope.convert(amount, &policy.currency.code, &currency)?;
             if limit.amount.0 >= needed {
-                return Ok(Some(id));
+                return Ok(Some(person.user.id.as_str()));
             }
         }
-        next = person.user.manager.clone();
+        next = person.user.manager.as_deref();
     }
     Ok(None)
 }

@@ -1568,16 +1568,22 @@ pub fn valid_category_id(id: &str) -> bool {
     if id.len() == 8 && id.bytes().all(|b| b.is_ascii_digit()) {
         return true;
     }
-    !id.is_empty()
-        && id.split('/').all(|segment| {
-            segment
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-                && segment
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        })
+    // One pass over the bytes: segments separated by `/`, each starting with a lowercase
+    // letter or digit, then lowercase letters, digits, `-` and `_`.
+    let mut segment_start = true;
+    for byte in id.bytes() {
+        let ok = match byte {
+            b'/' => !segment_start,
+            b'a'..=b'z' | b'0'..=b'9' => true,
+            b'-' | b'_' => !segment_start,
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+        segment_start = byte == b'/';
+    }
+    !segment_start
 }
 
 /// The prefix a category covers: a path covers itself and `path/…`; a UNSPSC code covers
@@ -1666,6 +1672,18 @@ mod tests {
         assert!(!valid_category_id("Office Paper"));
         assert!(!valid_category_id("office//paper"));
         assert!(!valid_category_id(""));
+        assert!(valid_category_id("it/lap-tops_2"));
+        assert!(valid_category_id("7"));
+        for bad in [
+            "/office",
+            "office/",
+            "-office",
+            "office/_paper",
+            "office/Paper",
+            "é",
+        ] {
+            assert!(!valid_category_id(bad), "{bad}");
+        }
     }
 
     #[test]

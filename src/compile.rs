@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxBuildHasher;
+
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
@@ -13,6 +15,12 @@ use crate::ast::{self, Declaration};
 use crate::check::{Field, Model};
 use crate::diagnostic::{LineIndex, SourceSpan};
 use crate::money::{Currency, Rounding};
+
+/// Category key → the line rules and preferences naming it.
+pub type CategoryIndex = std::collections::HashMap<String, Vec<Target>, FxBuildHasher>;
+
+/// Category → slot of the per-order totals; looked up only, like [`CategoryIndex`].
+pub type CategorySlots = std::collections::HashMap<String, usize, FxBuildHasher>;
 
 /// Index of a group in [`CompiledPolicy::groups`].
 pub type GroupId = usize;
@@ -45,10 +53,15 @@ pub struct CompiledPolicy {
     pub po_rules: Vec<PoRule>,
     pub invoices: Vec<InvoiceRule>,
     pub tests: Vec<ast::TestDecl>,
-    /// Category key → line rules and preferences naming it; see [`category_keys`].
-    pub category_index: BTreeMap<String, Vec<Target>>,
+    /// Category key → line rules and preferences naming it; see [`category_keys`]. Only
+    /// ever looked up, never iterated, so its order cannot reach an output; the hasher has
+    /// fixed keys, so it behaves the same on every runtime.
+    pub category_index: CategoryIndex,
     /// Line rules with no category: they meet every line.
     pub uncategorised: Vec<Target>,
+    /// Every category an aggregate names (`sum(lines in category "office")`) → its slot
+    /// in an order's per-category totals, so those aggregates are lookups, not scans.
+    pub aggregate_slots: CategorySlots,
     pub source: String,
 }
 
@@ -320,23 +333,32 @@ pub enum Expr {
 /// e.g. `office/paper/copier` → `office`, `office/paper`, `office/paper/copier`, and
 /// `44121601` → `44000000`, `44120000`, `44121600`, `44121601`.
 pub fn category_keys(category: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for_each_category_key(category, |key| keys.push(key.to_owned()));
+    keys
+}
+
+/// Calls `visit` with each of [`category_keys`], shortest first; path keys are slices of
+/// `category`, so the per-line lookup of checkout allocates only for UNSPSC codes.
+pub fn for_each_category_key(category: &str, mut visit: impl FnMut(&str)) {
     if category.len() == 8 && category.bytes().all(|b| b.is_ascii_digit()) {
-        let mut keys = Vec::with_capacity(4);
+        let mut last = String::new();
         for digits in [2, 4, 6, 8] {
             let prefix = category.get(..digits).unwrap_or(category);
             let key = format!("{prefix:0<8}");
-            if keys.last() != Some(&key) {
-                keys.push(key);
+            if key != last {
+                visit(&key);
+                last = key;
             }
         }
-        return keys;
+        return;
     }
-    let mut keys = Vec::new();
-    for (at, _) in category.match_indices('/') {
-        keys.push(category.get(..at).unwrap_or(category).to_owned());
+    for (at, byte) in category.bytes().enumerate() {
+        if byte == b'/' {
+            visit(category.get(..at).unwrap_or(category));
+        }
     }
-    keys.push(category.to_owned());
-    keys
+    visit(category);
 }
 
 /// Compiles a policy that checked without errors.
@@ -382,6 +404,7 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
         model,
         index: &index,
         order: 0,
+        aggregate_categories: Default::default(),
     };
     let groups = model
         .groups
@@ -416,13 +439,21 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
         po_rules: Vec::new(),
         invoices: Vec::new(),
         tests: Vec::new(),
-        category_index: BTreeMap::new(),
+        category_index: CategoryIndex::default(),
         uncategorised: Vec::new(),
+        aggregate_slots: CategorySlots::default(),
         source: source.to_owned(),
     };
     for declaration in &policy.declarations {
         compiler.declaration(declaration, &mut compiled);
     }
+    compiled.aggregate_slots = compiler
+        .aggregate_categories
+        .into_inner()
+        .into_iter()
+        .enumerate()
+        .map(|(slot, category)| (category, slot))
+        .collect();
     compiled
 }
 
@@ -430,6 +461,8 @@ struct Compiler<'a> {
     model: &'a Model,
     index: &'a LineIndex<'a>,
     order: usize,
+    /// Categories named by aggregates, gathered while expressions compile.
+    aggregate_categories: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 impl Compiler<'_> {
@@ -843,11 +876,17 @@ impl Compiler<'_> {
                 function,
                 categories,
                 condition,
-            } => Expr::Aggregate {
-                function: *function,
-                categories: self.categories(categories),
-                condition: condition.as_ref().map(|c| Box::new(self.expr(c))),
-            },
+            } => {
+                let categories = self.categories(categories);
+                self.aggregate_categories
+                    .borrow_mut()
+                    .extend(categories.iter().cloned());
+                Expr::Aggregate {
+                    function: *function,
+                    categories,
+                    condition: condition.as_ref().map(|c| Box::new(self.expr(c))),
+                }
+            }
             K::Unary(ast::UnaryOp::Not, operand) => Expr::Not(Box::new(self.expr(operand))),
             K::Unary(ast::UnaryOp::Neg, operand) => Expr::Neg(Box::new(self.expr(operand))),
             K::Binary(op, left, right) => {

@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 
 use crate::approvals::{self, Ask};
 use crate::compile::{
-    category_keys, Action, CompiledPolicy, Requirement, RuleInfo, SelfApproval, Severity, Target,
-    Text,
+    for_each_category_key, Action, CompiledPolicy, Requirement, RuleInfo, SelfApproval, Severity,
+    Target, Text,
 };
 use crate::contract::*;
 use crate::errors::{request_error, rule_error, ErrorCode};
@@ -107,6 +107,11 @@ struct Findings<'p> {
     trace: BTreeMap<(usize, &'static str), TraceEntry>,
     errors: Vec<EvalError>,
     auto_approved: bool,
+    /// Set where no trace is reported (badges), so none is built.
+    untraced: bool,
+    /// The requirements already in `asks` (by address, with `self_allowed`): a restriction
+    /// that fires on fifty lines asks once. Only tests membership, never orders anything.
+    asked: std::collections::HashSet<(usize, bool), rustc_hash::FxBuildHasher>,
 }
 
 impl<'p> Findings<'p> {
@@ -117,6 +122,9 @@ impl<'p> Findings<'p> {
         line: Option<&str>,
         detail: impl Into<String>,
     ) {
+        if self.untraced {
+            return;
+        }
         let entry = self
             .trace
             .entry((rule.order, effect))
@@ -131,6 +139,17 @@ impl<'p> Findings<'p> {
             if !entry.lines.iter().any(|l| l == line) {
                 entry.lines.push(line.to_owned());
             }
+        }
+    }
+
+    /// Records an approval requirement, once.
+    fn ask(&mut self, ask: Ask<'p>) {
+        let key = (
+            std::ptr::from_ref(ask.requirement) as usize,
+            ask.self_allowed,
+        );
+        if self.asked.insert(key) {
+            self.asks.push(ask);
         }
     }
 
@@ -192,40 +211,41 @@ impl<'a> Checkout<'a> {
         let mut ids = BTreeSet::new();
         let mut lines = Vec::with_capacity(order.lines.len());
         for (i, line) in order.lines.iter().enumerate() {
-            let path = format!("order.lines[{i}]");
+            // Only an error needs the path; a valid line allocates none.
+            let path = || format!("order.lines[{i}]");
             if !ids.insert(line.id.as_str()) {
                 errors.push(request_error(
                     ErrorCode::DuplicateId,
                     format!("line id `{}` is used more than once", line.id),
-                    format!("{path}.id"),
+                    format!("{}.id", path()),
                 ));
             }
             if line.quantity == 0 {
                 errors.push(request_error(
                     ErrorCode::InvalidQuantity,
                     "quantity must be at least 1",
-                    format!("{path}.quantity"),
+                    format!("{}.quantity", path()),
                 ));
             }
             if line.unit_price.0.is_sign_negative() {
                 errors.push(request_error(
                     ErrorCode::NegativeAmount,
                     "unit price must not be negative",
-                    format!("{path}.unitPrice"),
+                    format!("{}.unitPrice", path()),
                 ));
             }
             if line.unit_price.0.scale() > MAX_UNIT_PRICE_DECIMALS {
                 errors.push(request_error(
                     ErrorCode::TooManyDecimals,
                     format!("unit price has more than {MAX_UNIT_PRICE_DECIMALS} decimals"),
-                    format!("{path}.unitPrice"),
+                    format!("{}.unitPrice", path()),
                 ));
             }
             if !crate::check::valid_category_id(&line.category) {
                 errors.push(request_error(
                     ErrorCode::InvalidCategory,
                     format!("`{}` is not a valid category id", line.category),
-                    format!("{path}.category"),
+                    format!("{}.category", path()),
                 ));
             }
             let quantity = Decimal::from(line.quantity);
@@ -235,7 +255,7 @@ impl<'a> Checkout<'a> {
                     errors.push(request_error(
                         ErrorCode::Overflow,
                         "line amount overflows",
-                        path.clone(),
+                        path(),
                     ));
                     Decimal::ZERO
                 }
@@ -360,6 +380,7 @@ impl<'a> Checkout<'a> {
                 .map(|l| (l.amount.0, l.currency.clone())),
             lines,
             rates: request.context.rates.clone(),
+            category_totals: Default::default(),
         };
         let locale = request.locale.clone().or_else(|| buyer.user.locale.clone());
         let mut checkout = Checkout {
@@ -426,6 +447,9 @@ impl<'a> Checkout<'a> {
                 message.text = format!("line `{}`: {}", line.id, message.text);
                 findings.messages.push((*order, message));
             }
+        }
+        if self.facts.lines.iter().any(|l| !l.kept) {
+            self.facts.lines_changed();
         }
         if self.facts.lines.iter().all(|l| !l.kept) {
             findings.blocked = true;
@@ -527,17 +551,20 @@ impl<'a> Checkout<'a> {
     /// The rules the category index points at for one line, in source order.
     fn line(&self, line: &LineFacts, scope: &Scope<'_>, findings: &mut Findings<'a>) -> LineState {
         let policy = self.policy;
-        let mut targets: BTreeSet<(usize, Target)> = BTreeSet::new();
+        let mut targets: Vec<(usize, Target)> = Vec::new();
         let order_of = |t: &Target| match t {
             Target::LineRule(i) => policy.line_rules.get(*i).map_or(0, |r| r.info.order),
             Target::Prefer(i) => policy.prefers.get(*i).map_or(0, |r| r.info.order),
         };
-        for key in category_keys(&line.category) {
-            if let Some(hits) = policy.category_index.get(&key) {
+        for_each_category_key(&line.category, |key| {
+            if let Some(hits) = policy.category_index.get(key) {
                 targets.extend(hits.iter().map(|t| (order_of(t), *t)));
             }
-        }
+        });
         targets.extend(policy.uncategorised.iter().map(|t| (order_of(t), *t)));
+        // Source order; a rule indexed under two of the line's keys meets it once.
+        targets.sort_unstable();
+        targets.dedup();
         let line_scope = scope.with_line(line);
         let mut state = LineState::default();
         for (_, target) in targets {
@@ -694,7 +721,7 @@ impl<'a> Checkout<'a> {
         findings.trace(rule, effect, Some(&line.id), detail);
         if severity == Severity::Restrict {
             if let Some(requirement) = approve {
-                findings.asks.push(Ask {
+                findings.ask(Ask {
                     rule,
                     requirement,
                     self_allowed: false,
@@ -715,7 +742,7 @@ impl<'a> Checkout<'a> {
             Severity::Block => findings.blocked = true,
             Severity::Restrict => {
                 if let Some(requirement) = &action.approve {
-                    findings.asks.push(Ask {
+                    findings.ask(Ask {
                         rule,
                         requirement,
                         self_allowed: false,
@@ -770,7 +797,7 @@ impl<'a> Checkout<'a> {
                 Severity::Block => findings.blocked = true,
                 Severity::Restrict => {
                     if let Some(requirement) = &rule.approve {
-                        findings.asks.push(Ask {
+                        findings.ask(Ask {
                             rule: &rule.info,
                             requirement,
                             self_allowed: false,
@@ -1047,7 +1074,7 @@ impl<'a> Checkout<'a> {
                 };
                 if needed {
                     levels.push(level.level.to_string());
-                    findings.asks.push(Ask {
+                    findings.ask(Ask {
                         rule: &rule.info,
                         requirement: level,
                         self_allowed,
@@ -1128,7 +1155,7 @@ impl<'a> Checkout<'a> {
             self.approvals(&combined_scope, &mut extra, failed);
             for ask in extra.asks {
                 if !before.contains(&(ask.rule.order, ask.requirement.level)) {
-                    findings.asks.push(ask);
+                    findings.ask(ask);
                 }
             }
             for (key, entry) in extra.trace {
@@ -1269,6 +1296,12 @@ impl<'a> Checkout<'a> {
     }
 }
 
+/// Overwrites `buffer` with `text`, reusing its allocation.
+fn refill(buffer: &mut String, text: &str) {
+    buffer.clear();
+    buffer.push_str(text);
+}
+
 fn verdict(state: &LineState) -> Verdict {
     match state.severity {
         Some(Severity::Block) => Verdict::Blocked,
@@ -1403,6 +1436,7 @@ pub fn badges(
         buyer_self_approval_limit: None,
         lines: Vec::new(),
         rates: Vec::new(),
+        category_totals: Default::default(),
     };
     let locale = request.locale.clone().or_else(|| buyer.user.locale.clone());
     let checkout = Checkout {
@@ -1413,29 +1447,48 @@ pub fn badges(
         locale,
         now: None,
     };
-    let mut findings = Findings::default();
+    // Badges report no trace, so none is collected.
+    let mut findings = Findings {
+        untraced: true,
+        ..Findings::default()
+    };
     let mut badges = Vec::with_capacity(request.products.len());
+    // One order of one line, refilled for every product: its strings keep their buffers.
+    let mut facts = checkout.facts.clone();
+    facts.lines = vec![LineFacts {
+        id: String::new(),
+        product: String::new(),
+        category: String::new(),
+        supplier: None,
+        unit_price: Decimal::ZERO,
+        quantity: Decimal::ONE,
+        amount: Decimal::ZERO,
+        kept: true,
+    }];
     for product in &request.products {
-        let line = LineFacts {
-            id: product.id.clone(),
-            product: product.id.clone(),
-            category: product.category.clone(),
-            supplier: product.supplier.clone(),
-            unit_price: product.unit_price.0,
-            quantity: Decimal::ONE,
-            amount: product.unit_price.0,
-            kept: true,
-        };
-        let mut facts = checkout.facts.clone();
-        facts.subtotal = line.amount;
-        facts.total = line.amount;
-        facts.lines = vec![line.clone()];
+        if let Some(line) = facts.lines.first_mut() {
+            refill(&mut line.id, &product.id);
+            refill(&mut line.product, &product.id);
+            refill(&mut line.category, &product.category);
+            match (&mut line.supplier, &product.supplier) {
+                (Some(mine), Some(theirs)) => refill(mine, theirs),
+                (mine, theirs) => mine.clone_from(theirs),
+            }
+            line.unit_price = product.unit_price.0;
+            line.amount = product.unit_price.0;
+        }
+        facts.lines_changed();
+        facts.subtotal = product.unit_price.0;
+        facts.total = product.unit_price.0;
         let scope = Scope {
             policy,
             order: &facts,
             line: None,
         };
-        let state = checkout.line(&line, &scope, &mut findings);
+        let Some(line) = facts.lines.first() else {
+            continue;
+        };
+        let state = checkout.line(line, &scope, &mut findings);
         let rank = |m: &Message| match m.severity.as_str() {
             "block" => 3,
             "restrict" => 2,

@@ -14,9 +14,10 @@ use crate::money::Currency;
 #[derive(Debug, Clone, Default)]
 pub struct People {
     users: BTreeMap<String, Person>,
-    /// Role → `(group, user id)` for every assignment, by user id, so approver lookups do
-    /// not walk the whole directory.
-    by_role: BTreeMap<String, Vec<(GroupId, String)>>,
+    /// Role → group → the ids of the users assigned that role in exactly that group,
+    /// sorted, so an approver lookup reads one list per group on the way up the tree
+    /// instead of walking every holder of the role.
+    by_role: BTreeMap<String, BTreeMap<GroupId, Vec<String>>>,
 }
 
 /// A user as the evaluator sees them.
@@ -48,13 +49,19 @@ impl People {
             }
         }
         if errors.is_empty() {
-            let mut by_role: BTreeMap<String, Vec<(GroupId, String)>> = BTreeMap::new();
+            let mut by_role: BTreeMap<String, BTreeMap<GroupId, Vec<String>>> = BTreeMap::new();
+            // Users in id order, so every list is sorted; a user assigned the same role
+            // twice in one group is listed once.
             for person in users.values() {
                 for (role, group) in &person.assignments {
-                    by_role
+                    let holders = by_role
                         .entry(role.clone())
                         .or_default()
-                        .push((*group, person.user.id.clone()));
+                        .entry(*group)
+                        .or_default();
+                    if holders.last() != Some(&person.user.id) {
+                        holders.push(person.user.id.clone());
+                    }
                 }
             }
             Ok(People { users, by_role })
@@ -69,16 +76,28 @@ impl People {
 
     /// Users holding `role` in `group`, by id: assigned in the group or in a group above
     /// it, since an assignment covers its subgroups.
-    pub fn with_role(&self, role: &str, group: GroupId, policy: &CompiledPolicy) -> Vec<String> {
-        let mut found: Vec<String> = self
-            .by_role
-            .get(role)
-            .into_iter()
-            .flatten()
-            .filter(|(assigned, _)| policy.is_within(group, *assigned))
-            .map(|(_, id)| id.clone())
+    pub fn with_role(&self, role: &str, group: GroupId, policy: &CompiledPolicy) -> Vec<&str> {
+        let Some(by_group) = self.by_role.get(role) else {
+            return Vec::new();
+        };
+        let mut lists: Vec<&[String]> = Vec::new();
+        let mut current = Some(group);
+        // Bounded by the number of groups, so a malformed parent chain cannot loop.
+        for _ in 0..=policy.groups.len() {
+            let Some(g) = current else { break };
+            if let Some(holders) = by_group.get(&g) {
+                lists.push(holders);
+            }
+            current = policy.groups.get(g).and_then(|info| info.parent);
+        }
+        let mut found: Vec<&str> = lists
+            .iter()
+            .flat_map(|l| l.iter().map(String::as_str))
             .collect();
-        found.dedup();
+        if lists.len() > 1 {
+            found.sort_unstable();
+            found.dedup();
+        }
         found
     }
 }

@@ -178,7 +178,11 @@ pub fn write_all(dir: &Path, quick: bool) -> std::io::Result<Manifest> {
             .filter(|c| !quick || c.quick)
             // Permission checks need roles and groups only: any policy will do.
             .map(|c| Case {
-                policy: if quick { SIZES.first().copied().unwrap_or(c.policy) } else { c.policy },
+                policy: if quick {
+                    SIZES.first().copied().unwrap_or(c.policy)
+                } else {
+                    c.policy
+                },
                 ..c
             })
             .collect(),

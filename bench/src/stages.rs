@@ -90,6 +90,7 @@ impl PlanStage {
             buyer_self_approval_limit: None,
             lines,
             rates: Vec::new(),
+            category_totals: Default::default(),
         };
         Some(PlanStage { people, facts })
     }

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! profile checkout 1000 50 200     # workload, rules, cart lines (or items), iterations
+//! profile checkout-json 1000 50 200 # the same through JSON text in and out
 //! profile compile 1000 - 5
 //! profile badges 1000 - 20
 //! profile authorize 1000 - 20
@@ -20,9 +21,16 @@ use procura_bench::workload;
 #[inline(never)]
 #[no_mangle]
 pub fn procura_bench_profile_loop(iterations: usize, step: &mut dyn FnMut()) {
+    let started = std::time::Instant::now();
     for _ in 0..iterations {
         step();
     }
+    // A rough mean for a quick look while profiling; BENCHMARKS.md's figures are criterion's.
+    let mean = started.elapsed().as_secs_f64() / iterations.max(1) as f64;
+    eprintln!(
+        "profile: {iterations} iterations, mean {:.1} µs",
+        mean * 1e6
+    );
 }
 
 fn main() -> ExitCode {
@@ -51,6 +59,13 @@ fn main() -> ExitCode {
             let request = workload::checkout_request(&org, &spec, lines);
             procura_bench_profile_loop(iterations, &mut || {
                 black_box(engine.evaluate(black_box(&request)));
+            });
+        }
+        "checkout-json" => {
+            let request = workload::checkout_request(&org, &spec, lines);
+            let text = serde_json::to_string(&request).unwrap_or_default();
+            procura_bench_profile_loop(iterations, &mut || {
+                black_box(engine.evaluate_json(black_box(&text)));
             });
         }
         "badges" => {

@@ -440,7 +440,11 @@ fn main() -> ExitCode {
         }
     }
     for dir in ["web", "node"] {
-        for entry in std::fs::read_dir(pkg.join(dir)).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(pkg.join(dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             if let Ok(meta) = entry.metadata() {
                 package_raw += meta.len();
                 package_gz += gzip_len(&entry.path()).unwrap_or(0);
