@@ -62,6 +62,9 @@ pub struct CompiledPolicy {
     /// Every category an aggregate names (`sum(lines in category "office")`) → its slot
     /// in an order's per-category totals, so those aggregates are lookups, not scans.
     pub aggregate_slots: CategorySlots,
+    /// Per buying group, the order-level rules in its scope; built on the group's first
+    /// checkout (see [`CompiledPolicy::rules_for`]).
+    pub by_group: Vec<std::sync::OnceLock<GroupRules>>,
     pub source: String,
 }
 
@@ -79,9 +82,62 @@ impl CompiledPolicy {
         false
     }
 
+    /// The order-level rules in scope of `group`, e.g. the approval workflows a checkout
+    /// in `north` must consider; a checkout visits these instead of every rule.
+    pub fn rules_for(&self, group: GroupId) -> &GroupRules {
+        static NONE: GroupRules = GroupRules {
+            order_rules: Vec::new(),
+            approvals: Vec::new(),
+            budgets: Vec::new(),
+            splits: Vec::new(),
+            payments: Vec::new(),
+            ship_tos: Vec::new(),
+            po_rules: Vec::new(),
+        };
+        match self.by_group.get(group) {
+            Some(cell) => cell.get_or_init(|| GroupRules::new(self, group)),
+            None => &NONE,
+        }
+    }
+
     /// The group's name, e.g. `north`.
     pub fn group_name(&self, group: GroupId) -> &str {
         self.groups.get(group).map_or("", |g| g.name.as_str())
+    }
+}
+
+/// Indices of the order-level rules in scope of one group, in source order.
+#[derive(Debug, Clone, Default)]
+pub struct GroupRules {
+    pub order_rules: Vec<usize>,
+    pub approvals: Vec<usize>,
+    /// Budgets of the group or of a group above it.
+    pub budgets: Vec<usize>,
+    pub splits: Vec<usize>,
+    pub payments: Vec<usize>,
+    pub ship_tos: Vec<usize>,
+    pub po_rules: Vec<usize>,
+}
+
+impl GroupRules {
+    fn new(policy: &CompiledPolicy, group: GroupId) -> GroupRules {
+        fn pick<T>(rules: &[T], applies: impl Fn(&T) -> bool) -> Vec<usize> {
+            rules
+                .iter()
+                .enumerate()
+                .filter(|(_, rule)| applies(rule))
+                .map(|(i, _)| i)
+                .collect()
+        }
+        GroupRules {
+            order_rules: pick(&policy.order_rules, |r| r.scope.contains(group)),
+            approvals: pick(&policy.approvals, |r| r.scope.contains(group)),
+            budgets: pick(&policy.budgets, |b| policy.is_within(group, b.group)),
+            splits: pick(&policy.splits, |r| r.scope.contains(group)),
+            payments: pick(&policy.payments, |r| r.scope.contains(group)),
+            ship_tos: pick(&policy.ship_tos, |r| r.scope.contains(group)),
+            po_rules: pick(&policy.po_rules, |r| r.scope.contains(group)),
+        }
     }
 }
 
@@ -442,11 +498,15 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
         category_index: CategoryIndex::default(),
         uncategorised: Vec::new(),
         aggregate_slots: CategorySlots::default(),
+        by_group: Vec::new(),
         source: source.to_owned(),
     };
     for declaration in &policy.declarations {
         compiler.declaration(declaration, &mut compiled);
     }
+    compiled.by_group = (0..compiled.groups.len())
+        .map(|_| std::sync::OnceLock::new())
+        .collect();
     compiled.aggregate_slots = compiler
         .aggregate_categories
         .into_inner()

@@ -781,10 +781,9 @@ impl<'a> Checkout<'a> {
     }
 
     fn order_rules(&self, scope: &Scope<'_>, findings: &mut Findings<'a>) {
-        for rule in &self.policy.order_rules {
-            if !rule.scope.contains(self.facts.group) {
-                continue;
-            }
+        let policy = self.policy;
+        let in_scope = &policy.rules_for(self.facts.group).order_rules;
+        for rule in in_scope.iter().filter_map(|&i| policy.order_rules.get(i)) {
             let fires = scope.truth(&rule.condition).unwrap_or_else(|fault| {
                 findings.fault(&rule.info, fault);
                 true
@@ -817,12 +816,9 @@ impl<'a> Checkout<'a> {
 
     fn payment(&self, findings: &mut Findings<'a>) -> Option<PaymentCheck> {
         let mut check = None;
-        for rule in self
-            .policy
-            .payments
-            .iter()
-            .filter(|r| r.scope.contains(self.facts.group))
-        {
+        let policy = self.policy;
+        let in_scope = &policy.rules_for(self.facts.group).payments;
+        for rule in in_scope.iter().filter_map(|&i| policy.payments.get(i)) {
             let method = self
                 .facts
                 .payment_method
@@ -849,12 +845,9 @@ impl<'a> Checkout<'a> {
     }
 
     fn ship_to(&self, findings: &mut Findings<'a>) {
-        for rule in self
-            .policy
-            .ship_tos
-            .iter()
-            .filter(|r| r.scope.contains(self.facts.group))
-        {
+        let policy = self.policy;
+        let in_scope = &policy.rules_for(self.facts.group).ship_tos;
+        for rule in in_scope.iter().filter_map(|&i| policy.ship_tos.get(i)) {
             let allowed = self
                 .facts
                 .ship_to
@@ -871,12 +864,9 @@ impl<'a> Checkout<'a> {
     }
 
     fn po_number(&self, findings: &mut Findings<'a>) {
-        for rule in self
-            .policy
-            .po_rules
-            .iter()
-            .filter(|r| r.scope.contains(self.facts.group))
-        {
+        let policy = self.policy;
+        let in_scope = &policy.rules_for(self.facts.group).po_rules;
+        for rule in in_scope.iter().filter_map(|&i| policy.po_rules.get(i)) {
             let reason = match (&self.facts.po_number, &rule.prefix) {
                 (None, _) => Some("a purchase order number is required".to_owned()),
                 (Some(po), Some(prefix)) if !po.starts_with(prefix.as_str()) => Some(format!(
@@ -892,10 +882,9 @@ impl<'a> Checkout<'a> {
 
     fn budgets(&self, scope: &Scope<'_>, findings: &mut Findings<'a>) -> Vec<BudgetEffect> {
         let mut effects = Vec::new();
-        for budget in &self.policy.budgets {
-            if !self.policy.is_within(self.facts.group, budget.group) {
-                continue;
-            }
+        let policy = self.policy;
+        let in_scope = &policy.rules_for(self.facts.group).budgets;
+        for budget in in_scope.iter().filter_map(|&i| policy.budgets.get(i)) {
             let user = budget.per_user.then(|| self.facts.buyer_id.clone());
             let mut draw = Decimal::ZERO;
             let mut fault = None;
@@ -1008,10 +997,9 @@ impl<'a> Checkout<'a> {
     /// Adds the levels of every approval rule that applies; with `assume_met`, every
     /// condition counts as met (the fail-closed reading when the amounts are unknown).
     fn approvals(&self, scope: &Scope<'_>, findings: &mut Findings<'a>, assume_met: bool) {
-        for rule in &self.policy.approvals {
-            if !rule.scope.contains(self.facts.group) {
-                continue;
-            }
+        let policy = self.policy;
+        let in_scope = &policy.rules_for(self.facts.group).approvals;
+        for rule in in_scope.iter().filter_map(|&i| policy.approvals.get(i)) {
             let applies = match &rule.condition {
                 _ if assume_met => true,
                 Some(condition) => scope.truth(condition).unwrap_or_else(|fault| {
@@ -1094,12 +1082,9 @@ impl<'a> Checkout<'a> {
 
     fn split(&self, scope: &Scope<'_>, findings: &mut Findings<'a>) -> Option<SplitFlag> {
         let mut flag = None;
-        for rule in self
-            .policy
-            .splits
-            .iter()
-            .filter(|r| r.scope.contains(self.facts.group))
-        {
+        let policy = self.policy;
+        let in_scope = &policy.rules_for(self.facts.group).splits;
+        for rule in in_scope.iter().filter_map(|&i| policy.splits.get(i)) {
             let result = self.split_rule(rule, scope);
             let failed = result.is_err();
             let (combined, orders, crossed) = match result {

@@ -568,10 +568,31 @@ struct Gen<'a> {
     rng: Rng,
     out: String,
     aliases: BTreeSet<String>,
+    /// For [`policy_beside`]: a group, and the percentage of the rules that would cover
+    /// it that are kept; the others are drawn again until they miss it.
+    focus: Option<(usize, u64)>,
 }
 
 impl Gen<'_> {
+    /// Whether a rule that covers `covers` is drawn again (see [`Gen::focus`]).
+    fn redraw(&mut self, covers: impl Fn(usize) -> bool) -> bool {
+        match self.focus {
+            Some((group, percent)) => covers(group) && !self.rng.chance(percent),
+            None => false,
+        }
+    }
+
     fn scope(&mut self) -> ScopeSpec {
+        loop {
+            let scope = self.draw_scope();
+            let org = self.org;
+            if !self.redraw(|group| scope.covers(org, group)) {
+                return scope;
+            }
+        }
+    }
+
+    fn draw_scope(&mut self) -> ScopeSpec {
         let org = self.org;
         let roll = self.rng.below(100);
         let plain = |g: usize| ScopeSpec {
@@ -748,12 +769,26 @@ fn mix(rules: usize) -> BTreeMap<&'static str, usize> {
 /// A policy of `rules` rules over the organisation. The seed depends on the size only, so
 /// the policy of each size is always the same.
 pub fn policy(org: &Org, rules: usize) -> PolicySpec {
+    generate(org, rules, None)
+}
+
+/// A policy of `rules` rules of which only about `percent`% can apply to the benchmark
+/// buyer's group: the rest are scoped to other groups. `policy_beside(org, 10_000, 10)`
+/// puts as many rules in play for a checkout as `policy(org, 1_000)` does, among ten times
+/// as many, which is what shows whether checkout indexes rules or scans them.
+pub fn policy_beside(org: &Org, rules: usize, percent: u64) -> PolicySpec {
+    let (_, group) = buyer(org);
+    generate(org, rules, Some((group, percent)))
+}
+
+fn generate(org: &Org, rules: usize, focus: Option<(usize, u64)>) -> PolicySpec {
     let mix = mix(rules);
     let mut g = Gen {
         org,
         rng: Rng::new(0x0090_11C7 ^ (rules as u64).wrapping_mul(0x1000_0001)),
         out: String::with_capacity(rules * 260),
         aliases: BTreeSet::new(),
+        focus,
     };
     // Blocks first, so that no other unconditional rule is written with a block's scope
     // over the same lines (that is a contradiction, warning P0502).
@@ -938,11 +973,17 @@ pub fn policy(org: &Org, rules: usize) -> PolicySpec {
         body.push_str("}\n\n");
     }
     for i in 0..mix["approval"] {
-        let scope = match g.rng.below(10) {
-            0 => "for all".to_owned(),
-            1..=3 => format!("for {}", g.group_name(Level::Division)),
-            4..=6 => format!("for {}", g.group_name(Level::Department)),
-            _ => format!("for {}", g.group_name(Level::Team)),
+        let scope = loop {
+            let group = match g.rng.below(10) {
+                0 => None,
+                1..=3 => Some(g.group_name(Level::Division)),
+                4..=6 => Some(g.group_name(Level::Department)),
+                _ => Some(g.group_name(Level::Team)),
+            };
+            let id = group.as_deref().and_then(|name| org.group_id(name));
+            if !g.redraw(|buyer| id.is_none_or(|id| org.is_within(buyer, id))) {
+                break group.map_or_else(|| "for all".to_owned(), |name| format!("for {name}"));
+            }
         };
         let threshold = g.rng.range(1_000, 20_000);
         let condition = match g.rng.below(5) {
@@ -1003,14 +1044,19 @@ pub fn policy(org: &Org, rules: usize) -> PolicySpec {
     }
     let mut budgets = Vec::new();
     for i in 0..mix["budget"] {
-        let level = match g.rng.below(20) {
-            0 => Level::Org,
-            1..=4 => Level::Division,
-            5..=11 => Level::Department,
-            _ => Level::Team,
+        let (group_name, group) = loop {
+            let level = match g.rng.below(20) {
+                0 => Level::Org,
+                1..=4 => Level::Division,
+                5..=11 => Level::Department,
+                _ => Level::Team,
+            };
+            let name = g.group_name(level);
+            let id = org.group_id(&name).unwrap_or(0);
+            if !g.redraw(|buyer| org.is_within(buyer, id)) {
+                break (name, id);
+            }
         };
-        let group_name = g.group_name(level);
-        let group = org.group_id(&group_name).unwrap_or(0);
         let per_user = g.rng.chance(15);
         let amount_cents = g.rng.range(2_000, 20_000) * 10_000;
         let period = *g.rng.pick(&["monthly", "quarterly", "yearly"]);

@@ -91,3 +91,33 @@ fn every_request_is_answered() {
         }
     }
 }
+
+/// The policy beside the buyer: as many rules as asked, of which about a tenth can apply
+/// to the benchmark buyer's group (the rest are scoped elsewhere), and it still checks
+/// cleanly. 1,000 rules here, so that a debug build checks it quickly.
+#[test]
+fn the_policy_beside_the_buyer_keeps_a_tenth_in_scope() {
+    let org = workload::org();
+    let (_, group) = workload::buyer(&org);
+    let group_name = org.groups[group].name.clone();
+    let in_scope = |spec: &workload::PolicySpec| {
+        let engine = procura::Engine::new(&spec.source, &Default::default()).unwrap();
+        let policy = engine.compiled();
+        let id = policy.group_ids[&group_name];
+        let rules = policy.rules_for(id);
+        rules.approvals.len() + rules.order_rules.len() + rules.budgets.len()
+    };
+    let beside = workload::policy_beside(&org, 1_000, 10);
+    let diagnostics = procura::check(&beside.source).diagnostics;
+    assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
+    let all = in_scope(&workload::policy(&org, 1_000));
+    let few = in_scope(&beside);
+    assert!(
+        all >= 20,
+        "the standard policy has {all} order-level rules in scope"
+    );
+    assert!(
+        few * 4 <= all,
+        "{few} of the beside policy's order-level rules apply, against {all}"
+    );
+}

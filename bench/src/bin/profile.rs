@@ -43,7 +43,12 @@ fn main() -> ExitCode {
     let lines = arg(2).and_then(|l| l.parse::<usize>().ok()).unwrap_or(50);
     let iterations = arg(3).and_then(|n| n.parse::<usize>().ok()).unwrap_or(100);
     let org = workload::org();
-    let spec = workload::policy(&org, rules);
+    // `beside` instead of `checkout`: the 10%-applicable policy of `workload::policy_beside`.
+    let spec = if what == "beside" {
+        workload::policy_beside(&org, rules, 10)
+    } else {
+        workload::policy(&org, rules)
+    };
     let engine = match Engine::new(&spec.source, &org.directory) {
         Ok(engine) => engine,
         Err(errors) => {
@@ -55,8 +60,13 @@ fn main() -> ExitCode {
         "compile" => procura_bench_profile_loop(iterations, &mut || {
             let _ = black_box(Engine::new(black_box(&spec.source), &Directory::default()));
         }),
-        "checkout" => {
+        "checkout" | "beside" => {
             let request = workload::checkout_request(&org, &spec, lines);
+            // PROCURA_PROFILE_DUMP=FILE writes one decision there, to see what was measured.
+            if let Some(path) = std::env::var_os("PROCURA_PROFILE_DUMP") {
+                let decision = serde_json::to_string_pretty(&engine.evaluate(&request));
+                let _ = std::fs::write(path, decision.unwrap_or_default());
+            }
             procura_bench_profile_loop(iterations, &mut || {
                 black_box(engine.evaluate(black_box(&request)));
             });
