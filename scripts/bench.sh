@@ -122,6 +122,7 @@ if [[ -z "${PROCURA_BENCH_SKIP_PROFILES:-}" ]]; then
   done <<'EOF'
 checkout-1000-50 checkout 1000 50 200
 checkout-10000-50 checkout 10000 50 200
+beside-10000-50 beside 10000 50 200
 compile-1000 compile 1000 - 3
 badges-1000 badges 1000 - 5
 authorize authorize 1000 - 5

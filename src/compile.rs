@@ -16,8 +16,18 @@ use crate::check::{Field, Model};
 use crate::diagnostic::{LineIndex, SourceSpan};
 use crate::money::{Currency, Rounding};
 
-/// Category key → the line rules and preferences naming it.
-pub type CategoryIndex = std::collections::HashMap<String, Vec<Target>, FxBuildHasher>;
+/// Category key → the line rules and preferences naming it, in source order.
+pub type CategoryIndex = std::collections::HashMap<String, Vec<IndexedTarget>, FxBuildHasher>;
+
+/// An entry of the category index: the rule, where it is written, and its interned scope,
+/// so that a line skips the rules of other groups without touching them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexedTarget {
+    pub order: usize,
+    pub target: Target,
+    /// Index in [`CompiledPolicy::line_scopes`].
+    pub scope: usize,
+}
 
 /// Category → slot of the per-order totals; looked up only, like [`CategoryIndex`].
 pub type CategorySlots = std::collections::HashMap<String, usize, FxBuildHasher>;
@@ -58,7 +68,9 @@ pub struct CompiledPolicy {
     /// fixed keys, so it behaves the same on every runtime.
     pub category_index: CategoryIndex,
     /// Line rules with no category: they meet every line.
-    pub uncategorised: Vec<Target>,
+    pub uncategorised: Vec<IndexedTarget>,
+    /// The distinct scopes of line rules and preferences; see [`GroupRules::line_scopes`].
+    pub line_scopes: Vec<GroupSet>,
     /// Every category an aggregate names (`sum(lines in category "office")`) → its slot
     /// in an order's per-category totals, so those aggregates are lookups, not scans.
     pub aggregate_slots: CategorySlots,
@@ -93,6 +105,7 @@ impl CompiledPolicy {
             payments: Vec::new(),
             ship_tos: Vec::new(),
             po_rules: Vec::new(),
+            line_scopes: Vec::new(),
         };
         match self.by_group.get(group) {
             Some(cell) => cell.get_or_init(|| GroupRules::new(self, group)),
@@ -117,6 +130,9 @@ pub struct GroupRules {
     pub payments: Vec<usize>,
     pub ship_tos: Vec<usize>,
     pub po_rules: Vec<usize>,
+    /// Whether each of [`CompiledPolicy::line_scopes`] covers the group: one contiguous
+    /// lookup per indexed rule instead of a visit to the rule.
+    pub line_scopes: Vec<bool>,
 }
 
 impl GroupRules {
@@ -137,6 +153,11 @@ impl GroupRules {
             payments: pick(&policy.payments, |r| r.scope.contains(group)),
             ship_tos: pick(&policy.ship_tos, |r| r.scope.contains(group)),
             po_rules: pick(&policy.po_rules, |r| r.scope.contains(group)),
+            line_scopes: policy
+                .line_scopes
+                .iter()
+                .map(|s| s.contains(group))
+                .collect(),
         }
     }
 }
@@ -461,6 +482,7 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
         index: &index,
         order: 0,
         aggregate_categories: Default::default(),
+        line_scope_ids: Default::default(),
     };
     let groups = model
         .groups
@@ -497,6 +519,7 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
         tests: Vec::new(),
         category_index: CategoryIndex::default(),
         uncategorised: Vec::new(),
+        line_scopes: Vec::new(),
         aggregate_slots: CategorySlots::default(),
         by_group: Vec::new(),
         source: source.to_owned(),
@@ -523,6 +546,8 @@ struct Compiler<'a> {
     order: usize,
     /// Categories named by aggregates, gathered while expressions compile.
     aggregate_categories: std::cell::RefCell<std::collections::BTreeSet<String>>,
+    /// Each distinct line-rule scope → its index in [`CompiledPolicy::line_scopes`].
+    line_scope_ids: std::collections::HashMap<Vec<bool>, usize, FxBuildHasher>,
 }
 
 impl Compiler<'_> {
@@ -533,6 +558,17 @@ impl Compiler<'_> {
             span: self.index.span(span),
             order: self.order,
         }
+    }
+
+    /// Interns a line-level scope, e.g. every rule `for north` shares one entry.
+    fn line_scope(&mut self, scope: &GroupSet, out: &mut CompiledPolicy) -> usize {
+        *self
+            .line_scope_ids
+            .entry(scope.0.clone())
+            .or_insert_with(|| {
+                out.line_scopes.push(scope.clone());
+                out.line_scopes.len() - 1
+            })
     }
 
     fn declaration(&mut self, declaration: &Declaration, out: &mut CompiledPolicy) {
@@ -551,7 +587,12 @@ impl Compiler<'_> {
                     } => {
                         let categories = self.categories(categories);
                         let id = out.line_rules.len();
-                        index_target(out, &categories, Target::LineRule(id));
+                        let entry = IndexedTarget {
+                            order: info.order,
+                            target: Target::LineRule(id),
+                            scope: self.line_scope(&scope, out),
+                        };
+                        index_target(out, &categories, entry);
                         out.line_rules.push(LineRule {
                             info,
                             severity,
@@ -601,10 +642,16 @@ impl Compiler<'_> {
                     })
                 });
                 let id = out.prefers.len();
-                index_target(out, &categories, Target::Prefer(id));
+                let scope = self.scope(prefer.scope.as_ref());
+                let entry = IndexedTarget {
+                    order: info.order,
+                    target: Target::Prefer(id),
+                    scope: self.line_scope(&scope, out),
+                };
+                index_target(out, &categories, entry);
                 out.prefers.push(Prefer {
                     info,
-                    scope: self.scope(prefer.scope.as_ref()),
+                    scope,
                     categories,
                     products,
                     suppliers: prefer.suppliers.iter().map(|s| s.value.clone()).collect(),
@@ -956,7 +1003,7 @@ impl Compiler<'_> {
     }
 }
 
-fn index_target(out: &mut CompiledPolicy, categories: &[String], target: Target) {
+fn index_target(out: &mut CompiledPolicy, categories: &[String], target: IndexedTarget) {
     if categories.is_empty() {
         out.uncategorised.push(target);
     }

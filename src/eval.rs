@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 
 use crate::approvals::{self, Ask};
 use crate::compile::{
-    for_each_category_key, Action, CompiledPolicy, Requirement, RuleInfo, SelfApproval, Severity,
-    Target, Text,
+    for_each_category_key, Action, CompiledPolicy, IndexedTarget, Requirement, RuleInfo,
+    SelfApproval, Severity, Target, Text,
 };
 use crate::contract::*;
 use crate::errors::{request_error, rule_error, ErrorCode};
@@ -552,16 +552,19 @@ impl<'a> Checkout<'a> {
     fn line(&self, line: &LineFacts, scope: &Scope<'_>, findings: &mut Findings<'a>) -> LineState {
         let policy = self.policy;
         let mut targets: Vec<(usize, Target)> = Vec::new();
-        let order_of = |t: &Target| match t {
-            Target::LineRule(i) => policy.line_rules.get(*i).map_or(0, |r| r.info.order),
-            Target::Prefer(i) => policy.prefers.get(*i).map_or(0, |r| r.info.order),
+        let applies = &policy.rules_for(self.facts.group).line_scopes;
+        let mut take = |hits: &[IndexedTarget]| {
+            let in_scope = hits
+                .iter()
+                .filter(|t| applies.get(t.scope).copied().unwrap_or(false));
+            targets.extend(in_scope.map(|t| (t.order, t.target)));
         };
         for_each_category_key(&line.category, |key| {
             if let Some(hits) = policy.category_index.get(key) {
-                targets.extend(hits.iter().map(|t| (order_of(t), *t)));
+                take(hits);
             }
         });
-        targets.extend(policy.uncategorised.iter().map(|t| (order_of(t), *t)));
+        take(&policy.uncategorised);
         // Source order; a rule indexed under two of the line's keys meets it once.
         targets.sort_unstable();
         targets.dedup();

@@ -222,6 +222,11 @@ fn main() -> ExitCode {
         "checkout, JSON in and out (`evaluate_json`), 50 lines",
         &|r| format!("checkout_json/{r}/50"),
     );
+    row(
+        &mut md,
+        "checkout, 50 lines, a tenth of the rules in play (`policy_beside`)",
+        &|r| format!("checkout_beside/{r}/50"),
+    );
     row(&mut md, "badges, 1,000 products", &|r| {
         format!("badges/{r}/1000")
     });
