@@ -25,6 +25,7 @@ export function replay(procura, entry) {
   const { policy, warnings } = compiled;
   try {
     if (entry.kind === "compile") {
+      if (typeof policy.runTests !== "function") return { skipped: NOT_BUILT };
       const answer = { type: "success", policy: { name: policy.name, hash: policy.hash }, warnings, tests: policy.runTests() };
       return { answer: JSON.stringify(answer), via: "object" };
     }

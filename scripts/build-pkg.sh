@@ -63,8 +63,8 @@ done
 # Both targets bind the same module; optimise it once (binaryen's npm build runs in Node:
 # about a minute) and use it for both.
 cmp -s pkg/web/procura_bg.wasm pkg/node/procura_bg.wasm || die "the web and node modules differ"
-step "wasm-opt -Oz (binaryen from npm)"
-js/node_modules/.bin/wasm-opt -Oz pkg/web/procura_bg.wasm -o pkg/web/procura_bg.wasm
+step "wasm-opt -Oz --converge (binaryen from npm)"
+js/node_modules/.bin/wasm-opt -Oz --converge pkg/web/procura_bg.wasm -o pkg/web/procura_bg.wasm
 cp pkg/web/procura_bg.wasm pkg/node/procura_bg.wasm
 # pkg/web is an ES module, pkg/node CommonJS; `require("./pkg/node")` finds its entry.
 printf '{ "type": "module" }\n' >pkg/web/package.json

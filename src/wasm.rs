@@ -18,9 +18,9 @@
 //!   `undefined`, numbers, cyclic objects (`JSON.stringify` throws; caught here), BigInts,
 //!   deep nesting and huge strings all come back as failures.
 //!
-//! The approval workflow and invoicing (`progress`, `invoiceRun`, `reportCsv`) are behind
-//! the feature `wasm-back-office`: they grow the module by about a fifth, and checkout pages
-//! (the size budget's reason) do not need them.
+//! The approval workflow, invoicing and policy tests (`progress`, `invoiceRun`,
+//! `reportCsv`, `runTests`) are behind the feature `wasm-back-office`: they grow the module
+//! by about a fifth, and checkout pages (the size budget's reason) do not need them.
 //!
 //! Strings longer (in UTF-16 units) than the core's limits are refused before they are
 //! copied into wasm memory, which never shrinks; the size then reported is that length, a
@@ -190,7 +190,9 @@ impl Policy {
         text_answer(&request, |text| self.engine.invoice_run_json(text))
     }
 
-    /// Runs the policy's `test` blocks (`procura test`).
+    /// Runs the policy's `test` blocks (`procura test`); an authoring tool, so only in the
+    /// back-office build (it would take the checkout build over its size budget).
+    #[cfg(feature = "wasm-back-office")]
     #[wasm_bindgen(js_name = runTests, unchecked_return_type = "TestReport")]
     pub fn run_tests(&self) -> JsValue {
         to_js(&self.engine.run_tests())
