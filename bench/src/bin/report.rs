@@ -492,6 +492,13 @@ fn main() -> ExitCode {
         .collect();
     let growth50 = ratio(c("checkout/10000/50"), c("checkout/1000/50"));
     let beside50 = ratio(c("checkout_beside/10000/50"), c("checkout/1000/50"));
+    let growth_margin = |growth: Option<f64>| -> String {
+        match growth {
+            Some(g) if g <= 1.5 => "holds".into(),
+            Some(g) => format!("missed by {:.2}×", g - 1.5),
+            None => "not measured".into(),
+        }
+    };
     let cedar_ratio = ratio(perm("cedar"), perm("procura"));
     let rego_ratio = ratio(perm("regorus"), perm("procura"));
     let wasm_compile = n("compile/1000", "compile(source)");
@@ -536,13 +543,7 @@ fn main() -> ExitCode {
             limit: "≤ 1.5×".into(),
             measured: format!("{} at 50 lines", x(beside50)),
             pass: beside50.map(|g| g <= 1.5),
-            margin: beside50.map_or("not measured".into(), |g| {
-                if g <= 1.5 {
-                    "holds".into()
-                } else {
-                    format!("missed by {:.2}×", g - 1.5)
-                }
-            }),
+            margin: growth_margin(beside50),
         },
         Target {
             what: "checkout, 1,000 → 10,000 rules of the same mix (ten times as many apply)",
@@ -553,13 +554,7 @@ fn main() -> ExitCode {
                 growth.iter().map(|g| x(*g)).collect::<Vec<_>>().join(" / ")
             ),
             pass: growth50.map(|g| g <= 1.5),
-            margin: growth50.map_or("not measured".into(), |g| {
-                if g <= 1.5 {
-                    "holds".into()
-                } else {
-                    format!("missed by {:.2}×", g - 1.5)
-                }
-            }),
+            margin: growth_margin(growth50),
         },
         Target {
             what: "permission checks vs cedar-policy",
