@@ -1602,7 +1602,8 @@ pub fn category_covers(rule: &str, line: &str) -> bool {
     line == rule || (line.starts_with(rule) && line.as_bytes().get(rule.len()) == Some(&b'/'))
 }
 
-fn is_unspsc(id: &str) -> bool {
+/// True for an 8-digit UNSPSC code, e.g. `44121600`.
+pub(crate) fn is_unspsc(id: &str) -> bool {
     id.len() == 8 && id.bytes().all(|b| b.is_ascii_digit())
 }
 

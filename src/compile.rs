@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use crate::ast::{self, Declaration};
-use crate::check::{Field, Model};
+use crate::check::{is_unspsc, Field, Model};
 use crate::diagnostic::{LineIndex, SourceSpan};
 use crate::money::{Currency, Rounding};
 
@@ -63,7 +63,7 @@ pub struct CompiledPolicy {
     pub po_rules: Vec<PoRule>,
     pub invoices: Vec<InvoiceRule>,
     pub tests: Vec<ast::TestDecl>,
-    /// Category key → line rules and preferences naming it; see [`category_keys`]. Only
+    /// Category key → line rules and preferences naming it; see [`for_each_category_key`]. Only
     /// ever looked up, never iterated, so its order cannot reach an output; the hasher has
     /// fixed keys, so it behaves the same on every runtime.
     pub category_index: CategoryIndex,
@@ -406,19 +406,13 @@ pub enum Expr {
     Binary(ast::BinaryOp, Box<Expr>, Box<Expr>),
 }
 
-/// The keys a category is indexed under and looked up by: itself and every ancestor,
-/// e.g. `office/paper/copier` → `office`, `office/paper`, `office/paper/copier`, and
-/// `44121601` → `44000000`, `44120000`, `44121600`, `44121601`.
-pub fn category_keys(category: &str) -> Vec<String> {
-    let mut keys = Vec::new();
-    for_each_category_key(category, |key| keys.push(key.to_owned()));
-    keys
-}
-
-/// Calls `visit` with each of [`category_keys`], shortest first; path keys are slices of
-/// `category`, so the per-line lookup of checkout allocates only for UNSPSC codes.
+/// Calls `visit` with each key a category is indexed under and looked up by, shortest
+/// first: itself and every ancestor, e.g. `office/paper/copier` → `office`,
+/// `office/paper`, `office/paper/copier`, and `44121601` → `44000000`, `44120000`,
+/// `44121600`, `44121601`. Path keys are slices of `category`, so the per-line lookup of
+/// checkout allocates only for UNSPSC codes.
 pub fn for_each_category_key(category: &str, mut visit: impl FnMut(&str)) {
-    if category.len() == 8 && category.bytes().all(|b| b.is_ascii_digit()) {
+    if is_unspsc(category) {
         let mut last = String::new();
         for digits in [2, 4, 6, 8] {
             let prefix = category.get(..digits).unwrap_or(category);
@@ -1044,7 +1038,13 @@ fn text(text: &ast::Text) -> Text {
 
 #[cfg(test)]
 mod tests {
-    use super::category_keys;
+    use super::for_each_category_key;
+
+    fn category_keys(category: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        for_each_category_key(category, |key| keys.push(key.to_owned()));
+        keys
+    }
 
     #[test]
     fn keys_cover_every_ancestor() {

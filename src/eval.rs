@@ -552,6 +552,7 @@ impl<'a> Checkout<'a> {
     fn line(&self, line: &LineFacts, scope: &Scope<'_>, findings: &mut Findings<'a>) -> LineState {
         let policy = self.policy;
         let mut targets: Vec<(usize, Target)> = Vec::new();
+        // Only the rules whose scope covers the order's group are collected.
         let applies = &policy.rules_for(self.facts.group).line_scopes;
         let mut take = |hits: &[IndexedTarget]| {
             let in_scope = hits
@@ -576,9 +577,6 @@ impl<'a> Checkout<'a> {
                     let Some(rule) = policy.line_rules.get(i) else {
                         continue;
                     };
-                    if !rule.scope.contains(self.facts.group) {
-                        continue;
-                    }
                     let fires = match &rule.condition {
                         Some(condition) => line_scope.truth(condition).unwrap_or_else(|fault| {
                             findings.fault(&rule.info, fault);
@@ -603,9 +601,6 @@ impl<'a> Checkout<'a> {
                     let Some(prefer) = policy.prefers.get(i) else {
                         continue;
                     };
-                    if !prefer.scope.contains(self.facts.group) {
-                        continue;
-                    }
                     let preferred = prefer.products.iter().any(|(id, _)| *id == line.product)
                         || line
                             .supplier

@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use rust_decimal::Decimal;
 
 use crate::ast::{AggregateFn, BinaryOp, CompareOp};
-use crate::check::{category_covers, Field};
+use crate::check::{category_covers, is_unspsc, Field};
 use crate::compile::{for_each_category_key, CompiledPolicy, Expr, GroupId, GroupSet};
 use crate::contract::Rate;
 use crate::errors::ErrorCode;
@@ -98,10 +98,6 @@ impl CategoryTotals {
         let slot = *policy.aggregate_slots.get(category)?;
         self.slots.get(slot).copied()
     }
-}
-
-fn is_unspsc(id: &str) -> bool {
-    id.len() == 8 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[derive(Debug, Clone)]
