@@ -2,17 +2,20 @@
 //!
 //! Requirements are ordered by level number, then by where their rule is written. Two
 //! requirements at the same number with the same quorum and the same approvers merge
-//! into one level. An approver listed at several levels stays only at the last of them
-//! (their approval there is the one that counts). The requester is removed from their own
-//! levels unless their rule allows self-approval. A level left empty takes its fallback,
-//! else the requester's manager; if nobody is left the order is blocked, naming the level.
+//! into one level. A person named at several levels stays at every one of them: they are
+//! asked once, and that one approval counts toward each level's quorum (the plan lists
+//! them in `sharedApprovers`), so naming someone twice never empties a level, never
+//! reaches a person the policy did not name and never blocks. The requester is removed
+//! from their own levels unless their rule allows self-approval. A level left empty takes
+//! its fallback, else the requester's manager; if nobody is left the order is blocked,
+//! naming the level.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
 use crate::compile::{ApproverSpec, CompiledPolicy, Quorum, Requirement, RuleInfo};
-use crate::contract::{ApprovalLevel, EscalationSpec, EvalError, QuorumSpec};
+use crate::contract::{ApprovalLevel, EscalationSpec, EvalError, QuorumSpec, SharedApprover};
 use crate::errors::{rule_error, ErrorCode};
 use crate::expr::{Fault, Scope};
 use crate::money::Currency;
@@ -34,6 +37,8 @@ pub struct Plan {
     /// Levels nobody can approve: `(level, rule)`.
     pub unsatisfiable: Vec<(u64, String)>,
     pub errors: Vec<EvalError>,
+    /// People listed at several levels (see the module header).
+    pub shared: Vec<SharedApprover>,
 }
 
 /// A level being merged; ids and rules are borrowed, nothing is copied until the plan is
@@ -104,12 +109,6 @@ pub fn plan<'p, 'r>(
                 first_rule: ask.rule,
             }),
         }
-    }
-    // Keep each approver at the last level that lists them.
-    let mut later: BTreeSet<&str> = BTreeSet::new();
-    for draft in drafts.iter_mut().rev() {
-        draft.approvers.retain(|id| !later.contains(id));
-        later.extend(draft.approvers.iter().copied());
     }
     for (position, draft) in drafts.into_iter().enumerate() {
         let level = u64::try_from(position)
@@ -182,7 +181,26 @@ pub fn plan<'p, 'r>(
             escalation,
         });
     }
+    plan.shared = shared_approvers(&plan.levels);
     plan
+}
+
+/// Everyone listed at more than one level, by id, with those levels.
+fn shared_approvers(levels: &[ApprovalLevel]) -> Vec<SharedApprover> {
+    let mut by_person: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+    for level in levels {
+        for id in &level.approvers {
+            by_person.entry(id).or_default().push(level.level);
+        }
+    }
+    by_person
+        .into_iter()
+        .filter(|(_, at)| at.len() > 1)
+        .map(|(user, levels)| SharedApprover {
+            user: user.to_owned(),
+            levels,
+        })
+        .collect()
 }
 
 fn spec_label(spec: &ApproverSpec) -> String {

@@ -1,13 +1,56 @@
 //! Permission checks: default deny; an action is allowed only when some role assignment of
 //! the user grants it in the resource's group or an ancestor of it.
 
-use crate::compile::CompiledPolicy;
+use crate::compile::{CompiledPolicy, GroupId};
 use crate::contract::{
-    Answer, AuthorizeDecision, AuthorizeRequest, Permission, PolicyRef, RoleAssignment,
+    Answer, AuthorizeDecision, AuthorizeRequest, EvalError, Permission, PolicyRef, RoleAssignment,
 };
 use crate::errors::{request_error, ErrorCode};
 use crate::eval::resolve_person;
-use crate::people::People;
+use crate::people::{People, Person};
+
+/// The action a buyer needs in the buying group before any of its rules are asked.
+pub const PLACE_ORDERS: &str = "place_orders";
+
+/// The first role assignment of `person` that grants `action` in `group`, directly or
+/// through an ancestor group: the one rule every check uses, `authorize` and checkout alike.
+pub fn granting<'p>(
+    policy: &CompiledPolicy,
+    person: &'p Person,
+    action: &str,
+    group: GroupId,
+) -> Option<&'p (String, GroupId)> {
+    person.assignments.iter().find(|(role, assigned)| {
+        policy
+            .roles
+            .get(role)
+            .is_some_and(|actions| actions.contains(action))
+            && policy.is_within(group, *assigned)
+    })
+}
+
+/// Refuses a buyer who may not place orders for `group`: the buying group is a claim the
+/// request makes, checked exactly as `authorize` would check `place_orders` there.
+/// `path` names the group in the request, e.g. `group`.
+pub fn require_buyer_authority(
+    policy: &CompiledPolicy,
+    buyer: &Person,
+    group: GroupId,
+    path: &str,
+) -> Result<(), Vec<EvalError>> {
+    if granting(policy, buyer, PLACE_ORDERS, group).is_some() {
+        return Ok(());
+    }
+    Err(vec![request_error(
+        ErrorCode::NotAuthorized,
+        format!(
+            "`{}` may not `{PLACE_ORDERS}` in `{}`",
+            buyer.user.id,
+            policy.group_name(group)
+        ),
+        path,
+    )])
+}
 
 /// Decides a permission check, naming the assignment that granted it.
 pub fn authorize(
@@ -49,13 +92,7 @@ pub fn authorize(
     let (Some(user), Some(group), true) = (user, group, errors.is_empty()) else {
         return Answer::Failure { errors };
     };
-    let granting = user.assignments.iter().find(|(role, assigned)| {
-        policy
-            .roles
-            .get(role)
-            .is_some_and(|actions| actions.contains(&request.action))
-            && policy.is_within(group, *assigned)
-    });
+    let granting = granting(policy, &user, &request.action, group);
     let policy_ref = PolicyRef {
         name: policy.name.clone(),
         hash: policy.hash.clone(),

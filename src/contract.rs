@@ -364,6 +364,20 @@ pub struct ApprovalPlan {
     /// Set when the requester's self-approval limit covered the order.
     pub auto_approved: bool,
     pub levels: Vec<ApprovalLevel>,
+    /// People the policy names at several levels: each acts once, and that one approval
+    /// counts at every level listed here. Omitted when nobody is named twice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_approvers: Vec<SharedApprover>,
+}
+
+/// One person named at several levels of a plan, e.g. `{"user": "cfo@x", "levels": [1, 3]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SharedApprover {
+    pub user: String,
+    /// The levels whose approvers list them, ascending.
+    pub levels: Vec<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -774,6 +788,10 @@ pub struct ApprovalRecord {
     pub by: String,
     pub on_behalf_of: Option<String>,
     pub at: String,
+    /// Set when this is an approval given at an earlier level (the one named here) that
+    /// counts again because the policy lists the same person at this level too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<u64>,
 }
 
 /// What one event did: accepted (and the status after it) or refused with a reason.

@@ -21,6 +21,8 @@ pub enum ErrorCode {
     UnknownRole,
     UnknownUser,
     UnknownAction,
+    /// The buyer holds no role that grants `place_orders` in the buying group.
+    NotAuthorized,
     DuplicateId,
     InvalidQuantity,
     TooManyDecimals,
@@ -58,6 +60,7 @@ impl ErrorCode {
             UnknownRole => "E0204",
             UnknownUser => "E0205",
             UnknownAction => "E0206",
+            NotAuthorized => "E0207",
             DuplicateId => "E0301",
             InvalidQuantity => "E0302",
             TooManyDecimals => "E0303",
@@ -92,6 +95,9 @@ impl ErrorCode {
             MissingBudgetSpend => "send the budget's consumption in `context.budgets`",
             TooManyDecimals => "round the amount to the currency's minor unit",
             ChainCycle => "fix the `manager` fields in the directory",
+            NotAuthorized => {
+                "order for a group where a role of the buyer grants `place_orders`, or assign one in the directory"
+            }
             _ => return None,
         })
     }

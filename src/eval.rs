@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use crate::approvals::{self, Ask};
+use crate::authorize::require_buyer_authority;
 use crate::compile::{
     for_each_category_key, Action, CompiledPolicy, IndexedTarget, Requirement, RuleInfo,
     SelfApproval, Severity, Target, Text,
@@ -354,6 +355,7 @@ impl<'a> Checkout<'a> {
         else {
             return Err(errors);
         };
+        require_buyer_authority(policy, &buyer, group, "group")?;
         let facts = OrderFacts {
             id: order.id.clone(),
             currency,
@@ -534,6 +536,7 @@ impl<'a> Checkout<'a> {
                 required: !plan.levels.is_empty() && outcome != Outcome::Blocked,
                 auto_approved: findings.auto_approved,
                 levels: plan.levels,
+                shared_approvers: plan.shared,
             },
             budgets,
             invoice,
@@ -1399,6 +1402,9 @@ pub fn badges(
     else {
         return Answer::Failure { errors };
     };
+    if let Err(errors) = require_buyer_authority(policy, &buyer, group, "group") {
+        return Answer::Failure { errors };
+    }
     static NO_CONTEXT: std::sync::OnceLock<Context> = std::sync::OnceLock::new();
     let context = NO_CONTEXT.get_or_init(Context::default);
     let facts = OrderFacts {

@@ -2,6 +2,7 @@
 //! compared with the decision. Failures show expected against actual, with the line.
 
 use crate::ast::{Expectation, OrderField, OutcomeWord, TestDecl, VerdictWord};
+use crate::authorize::PLACE_ORDERS;
 use crate::compile::CompiledPolicy;
 use crate::contract::*;
 use crate::diagnostic::LineIndex;
@@ -263,13 +264,22 @@ fn request_for(policy: &CompiledPolicy, test: &TestDecl, known_buyer: bool) -> C
         .collect();
     CheckoutRequest {
         buyer: buyer.clone(),
+        // A buyer the test does not declare orders for the group the test names: they get
+        // a role granting `place_orders` there (`requester` where it does), so a test that
+        // is not about authority need not set it up. Declared buyers keep their roles.
         buyer_profile: (!known_buyer).then(|| User {
             id: buyer,
             name: None,
             manager: None,
             approval_limit: None,
             self_approval_limit: None,
-            roles: Vec::new(),
+            roles: ordering_role(policy)
+                .map(|role| RoleAssignment {
+                    role: role.to_owned(),
+                    group: test.buyer.group.name.clone(),
+                })
+                .into_iter()
+                .collect(),
             locale: None,
         }),
         group: test.buyer.group.name.clone(),
@@ -308,6 +318,20 @@ fn request_for(policy: &CompiledPolicy, test: &TestDecl, known_buyer: bool) -> C
                 .collect(),
         },
     }
+}
+
+/// The role an undeclared test buyer holds: `requester`, else the first role (by name)
+/// that grants `place_orders`.
+fn ordering_role(policy: &CompiledPolicy) -> Option<&str> {
+    let grants = |actions: &std::collections::BTreeSet<String>| actions.contains(PLACE_ORDERS);
+    if policy.roles.get("requester").is_some_and(grants) {
+        return Some("requester");
+    }
+    policy
+        .roles
+        .iter()
+        .find(|(_, actions)| grants(actions))
+        .map(|(role, _)| role.as_str())
 }
 
 fn outcome_word(outcome: Outcome) -> String {

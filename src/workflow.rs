@@ -293,65 +293,10 @@ impl<'a> Replay<'a> {
         if self.void_before.is_some_and(|v| at < v) {
             return Err("the order changed after this decision; fresh approval is needed".into());
         }
-        let level_number = self.current + 1;
-        let Some(plan) = self.decision.approval.levels.get(self.current) else {
+        if self.decision.approval.levels.get(self.current).is_none() {
             return Err("no level is waiting for approval".into());
-        };
-        let eligible = self.eligible_at(self.current, at);
-        let acting_for = if eligible.iter().any(|e| e == by) {
-            Some(by.to_owned())
-        } else {
-            self.delegations
-                .iter()
-                .find(|d| {
-                    d.to == by
-                        && d.valid_from <= at
-                        && at < d.valid_until
-                        && eligible.contains(&d.from)
-                })
-                .map(|d| d.from.clone())
-        };
-        if by == self.requester() && acting_for.as_deref() != Some(by) {
-            return Err("the requester cannot approve their own order".into());
         }
-        let Some(acting_for) = acting_for else {
-            if let Some(d) = self
-                .delegations
-                .iter()
-                .find(|d| d.to == by && eligible.contains(&d.from))
-            {
-                return Err(format!(
-                    "the delegation from `{}` to `{by}` is not valid at this time",
-                    d.from
-                ));
-            }
-            if let Some(later) = self
-                .decision
-                .approval
-                .levels
-                .iter()
-                .find(|l| l.approvers.iter().any(|a| a == by))
-            {
-                return Err(format!(
-                    "`{by}` approves at level {}, the order is waiting at level {level_number}",
-                    later.level
-                ));
-            }
-            return Err(format!("`{by}` may not approve at level {level_number}"));
-        };
-        let state = self
-            .levels
-            .get(self.current)
-            .ok_or("no level is waiting for approval")?;
-        let already = state
-            .approvals
-            .iter()
-            .any(|r| r.on_behalf_of.as_deref().unwrap_or(&r.by) == acting_for);
-        if already {
-            return Err(format!(
-                "`{acting_for}` has already approved level {level_number}"
-            ));
-        }
+        let acting_for = self.acting_for(by, at)?;
         if let Some((lines, reason)) = rejection {
             if lines.is_empty() {
                 let why = if reason.is_empty() {
@@ -379,35 +324,31 @@ impl<'a> Replay<'a> {
                 return Ok(());
             }
         }
-        let needed = needed(plan);
-        let all_of = matches!(plan.quorum, QuorumSpec::All);
-        let listed = plan.approvers.clone();
         let record = ApprovalRecord {
             by: by.to_owned(),
             on_behalf_of: (acting_for != by).then(|| acting_for.clone()),
             at: format_instant(at),
+            carried_from: None,
         };
         let state = self
             .levels
             .get_mut(self.current)
             .ok_or("no level is waiting for approval")?;
         state.approvals.push(record);
-        let approved: BTreeSet<&str> = state
-            .approvals
-            .iter()
-            .map(|r| r.on_behalf_of.as_deref().unwrap_or(&r.by))
-            .collect();
-        let satisfied = if all_of {
-            listed.iter().all(|a| approved.contains(a.as_str()))
-        } else {
-            approved.len() as u64 >= needed
-        };
-        if satisfied {
-            state.done = true;
+        self.advance(at);
+        Ok(())
+    }
+
+    /// Moves past every satisfied level from the current one on. Entering a level carries
+    /// in the earlier approvals of the people it names (one approval counts at every
+    /// level that lists its giver), which may satisfy it at once.
+    fn advance(&mut self, at: Timestamp) {
+        while self.level_satisfied(self.current) {
+            if let Some(state) = self.levels.get_mut(self.current) {
+                state.done = true;
+            }
             self.current += 1;
-            if let Some(next) = self.levels.get_mut(self.current) {
-                next.started = at;
-            } else {
+            if self.current >= self.levels.len() {
                 self.terminal = Some(if self.rejected_lines.is_empty() {
                     (WorkflowStatus::Approved, "every level approved".into())
                 } else {
@@ -416,9 +357,200 @@ impl<'a> Replay<'a> {
                         "some lines were rejected, the rest approved".into(),
                     )
                 });
+                return;
+            }
+            let carried = self.carried_into(self.current);
+            if let Some(next) = self.levels.get_mut(self.current) {
+                next.started = at;
+                next.approvals.extend(carried);
             }
         }
-        Ok(())
+    }
+
+    /// The approvals given in their own name at earlier levels by people the plan also
+    /// names at `level`.
+    fn carried_into(&self, level: usize) -> Vec<ApprovalRecord> {
+        let Some(plan) = self.decision.approval.levels.get(level) else {
+            return Vec::new();
+        };
+        let mut carried: Vec<ApprovalRecord> = Vec::new();
+        for (earlier, state) in self.levels.iter().enumerate().take(level) {
+            for record in &state.approvals {
+                let own = record.on_behalf_of.is_none() && record.carried_from.is_none();
+                if own
+                    && plan.approvers.contains(&record.by)
+                    && !carried.iter().any(|c| c.by == record.by)
+                {
+                    carried.push(ApprovalRecord {
+                        carried_from: u64::try_from(earlier + 1).ok(),
+                        ..record.clone()
+                    });
+                }
+            }
+        }
+        carried
+    }
+
+    fn level_satisfied(&self, level: usize) -> bool {
+        let (Some(plan), Some(state)) = (
+            self.decision.approval.levels.get(level),
+            self.levels.get(level),
+        ) else {
+            return false;
+        };
+        let approved: BTreeSet<&str> = state
+            .approvals
+            .iter()
+            .map(|r| r.on_behalf_of.as_deref().unwrap_or(&r.by))
+            .collect();
+        if matches!(plan.quorum, QuorumSpec::All) {
+            plan.approvers.iter().all(|a| approved.contains(a.as_str()))
+        } else {
+            approved.len() as u64 >= needed(plan)
+        }
+    }
+
+    /// Whom `by` may act for at the current level at `at` (themselves, or the eligible
+    /// person whose valid delegation they hold), or why they may not. The replay and
+    /// `mayAct` both ask this, so whatever is offered is accepted.
+    ///
+    /// One person counts once per level, and acts at two levels of one order only where
+    /// the policy names them at both: a delegate named at another level of the order, or
+    /// who already acted at another level, cannot act for someone else on it.
+    fn acting_for(&self, by: &str, at: Timestamp) -> Result<String, String> {
+        let level_number = self.current + 1;
+        let eligible = self.eligible_at(self.current, at);
+        let here = self
+            .levels
+            .get(self.current)
+            .map_or(&[][..], |s| &s.approvals);
+        let acted_elsewhere = self.levels.iter().enumerate().find(|(i, s)| {
+            *i != self.current
+                && s.approvals
+                    .iter()
+                    .any(|r| r.by == by && r.carried_from.is_none())
+        });
+        let done = |who: &str| {
+            here.iter()
+                .any(|r| r.on_behalf_of.as_deref().unwrap_or(&r.by) == who)
+        };
+        if here.iter().any(|r| r.by == by) || (eligible.iter().any(|e| e == by) && done(by)) {
+            return Err(format!("`{by}` has already approved level {level_number}"));
+        }
+        if eligible.iter().any(|e| e == by) {
+            if let Some((i, _)) = acted_elsewhere.filter(|(_, s)| {
+                s.approvals
+                    .iter()
+                    .any(|r| r.by == by && r.on_behalf_of.is_some())
+            }) {
+                return Err(format!(
+                    "`{by}` acted for someone else at level {}, so cannot also approve level {level_number} of this order",
+                    i + 1
+                ));
+            }
+            return Ok(by.to_owned());
+        }
+        if by == self.requester() {
+            return Err("the requester cannot approve their own order".into());
+        }
+        let mut delegations = self
+            .delegations
+            .iter()
+            .filter(|d| d.to == by && eligible.contains(&d.from));
+        let Some(first) = delegations.clone().next() else {
+            return Err(self.not_eligible(by));
+        };
+        let Some(valid) =
+            delegations.find(|d| d.valid_from <= at && at < d.valid_until && !done(&d.from))
+        else {
+            if done(&first.from) {
+                return Err(format!(
+                    "`{}` has already approved level {level_number}",
+                    first.from
+                ));
+            }
+            return Err(format!(
+                "the delegation from `{}` to `{by}` is not valid at this time",
+                first.from
+            ));
+        };
+        if let Some(named) = self
+            .decision
+            .approval
+            .levels
+            .iter()
+            .find(|l| l.approvers.iter().any(|a| a == by))
+        {
+            return Err(format!(
+                "`{by}` approves at level {} of this order, so cannot also act for `{}`",
+                named.level, valid.from
+            ));
+        }
+        if let Some((i, _)) = acted_elsewhere {
+            return Err(format!(
+                "`{by}` already acted at level {} of this order, so cannot also act for `{}`",
+                i + 1,
+                valid.from
+            ));
+        }
+        Ok(valid.from.clone())
+    }
+
+    /// Everyone who may act on the current level now, each as the replay would accept
+    /// them: eligible approvers in their own name, then delegates for them.
+    fn may_act(&self) -> Vec<Actor> {
+        let actions = || {
+            vec![
+                "approve".to_owned(),
+                "reject".to_owned(),
+                "rejectLines".to_owned(),
+            ]
+        };
+        let mut actors = Vec::new();
+        for user in self.eligible_at(self.current, self.now) {
+            let delegates = self
+                .delegations
+                .iter()
+                .filter(|d| d.from == user && d.valid_from <= self.now && self.now < d.valid_until);
+            for d in delegates {
+                let already = actors
+                    .iter()
+                    .any(|a: &Actor| a.user == d.to && a.on_behalf_of.as_deref() == Some(&user));
+                if !already && self.acting_for(&d.to, self.now).as_deref() == Ok(user.as_str()) {
+                    actors.push(Actor {
+                        user: d.to.clone(),
+                        on_behalf_of: Some(user.clone()),
+                        actions: actions(),
+                    });
+                }
+            }
+            if self.acting_for(&user, self.now).as_deref() == Ok(user.as_str()) {
+                actors.push(Actor {
+                    user,
+                    on_behalf_of: None,
+                    actions: actions(),
+                });
+            }
+        }
+        actors
+    }
+
+    /// Why someone who is neither eligible nor a delegate of an eligible person is refused.
+    fn not_eligible(&self, by: &str) -> String {
+        let level_number = self.current + 1;
+        match self
+            .decision
+            .approval
+            .levels
+            .iter()
+            .find(|l| l.approvers.iter().any(|a| a == by))
+        {
+            Some(later) => format!(
+                "`{by}` approves at level {}, the order is waiting at level {level_number}",
+                later.level
+            ),
+            None => format!("`{by}` may not approve at level {level_number}"),
+        }
     }
 
     /// The approvers of a level at an instant: listed ones, plus escalation targets once
@@ -484,45 +616,7 @@ impl<'a> Replay<'a> {
             _ => None,
         };
         let open = matches!(status, WorkflowStatus::Pending | WorkflowStatus::Escalated);
-        let mut may_act = Vec::new();
-        if open {
-            let state = self.levels.get(self.current);
-            let done: BTreeSet<&str> = state
-                .map(|s| {
-                    s.approvals
-                        .iter()
-                        .map(|r| r.on_behalf_of.as_deref().unwrap_or(&r.by))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let actions = vec![
-                "approve".to_owned(),
-                "reject".to_owned(),
-                "rejectLines".to_owned(),
-            ];
-            for user in self.eligible_at(self.current, self.now) {
-                if done.contains(user.as_str()) {
-                    continue;
-                }
-                for d in self.delegations.iter().filter(|d| {
-                    d.from == user
-                        && d.valid_from <= self.now
-                        && self.now < d.valid_until
-                        && d.to != self.requester()
-                }) {
-                    may_act.push(Actor {
-                        user: d.to.clone(),
-                        on_behalf_of: Some(user.clone()),
-                        actions: actions.clone(),
-                    });
-                }
-                may_act.push(Actor {
-                    user,
-                    on_behalf_of: None,
-                    actions: actions.clone(),
-                });
-            }
-        }
+        let may_act = if open { self.may_act() } else { Vec::new() };
         let levels = self
             .decision
             .approval
