@@ -237,18 +237,18 @@ pub fn resolve<'p>(
             .into_iter()
             .collect()),
         ApproverSpec::Chain { covers, max } => {
-            let amount = scope.amount_in(covers, &policy.currency)?;
-            chain(amount, *max, policy, people, scope).map(|found| found.into_iter().collect())
+            let amount = scope.money(covers)?;
+            chain(amount, *max, people, scope).map(|found| found.into_iter().collect())
         }
     }
 }
 
 /// Walks up from the buyer's manager to the first person whose approval limit covers
-/// `amount` (in the policy currency), at most `max` steps.
+/// `amount` (in the currency it is written in, converted once into each limit's
+/// currency), at most `max` steps.
 fn chain<'p>(
-    amount: Decimal,
+    (amount, from): (Decimal, &str),
     max: u64,
-    policy: &CompiledPolicy,
     people: &'p People,
     scope: &Scope<'_>,
 ) -> Result<Option<&'p str>, Fault> {
@@ -279,7 +279,7 @@ fn chain<'p>(
         if let Some(limit) = &person.user.approval_limit {
             let currency = Currency::of(&limit.currency)
                 .ok_or_else(|| Fault::new(ErrorCode::UnknownCurrency, "unknown currency"))?;
-            let needed = scope.convert(amount, &policy.currency.code, &currency)?;
+            let needed = scope.convert(amount, from, &currency)?;
             if limit.amount.0 >= needed {
                 return Ok(Some(person.user.id.as_str()));
             }

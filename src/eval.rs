@@ -250,8 +250,8 @@ impl<'a> Checkout<'a> {
                 ));
             }
             let quantity = Decimal::from(line.quantity);
-            let amount = match money::mul(line.unit_price.0, quantity) {
-                Ok(raw) => policy.rounding.round(raw, units),
+            let amount = match line_amount(policy, line.unit_price.0, quantity, units) {
+                Ok(amount) => amount,
                 Err(_) => {
                     errors.push(request_error(
                         ErrorCode::Overflow,
@@ -887,8 +887,10 @@ impl<'a> Checkout<'a> {
         let in_scope = &policy.rules_for(self.facts.group).budgets;
         for budget in in_scope.iter().filter_map(|&i| policy.budgets.get(i)) {
             let user = budget.per_user.then(|| self.facts.buyer_id.clone());
-            let mut draw = Decimal::ZERO;
+            // One conversion: the counted lines are summed in the order's currency, and
+            // that sum is converted once, as a threshold converts the subtotal.
             let mut fault = None;
+            let mut counted_sum = Decimal::ZERO;
             for line in self.facts.lines.iter().filter(|l| l.kept) {
                 let counted = budget.categories.is_empty()
                     || budget
@@ -896,15 +898,24 @@ impl<'a> Checkout<'a> {
                         .iter()
                         .any(|c| crate::check::category_covers(c, &line.category));
                 if counted {
-                    match scope
-                        .convert(line.amount, &self.facts.currency.code, &budget.currency)
-                        .and_then(|a| money::add(draw, a))
-                    {
-                        Ok(sum) => draw = sum,
+                    match money::add(counted_sum, line.amount) {
+                        Ok(sum) => counted_sum = sum,
                         Err(error) => fault = Some(Fault::from(error)),
                     }
                 }
             }
+            let converted = if counted_sum.is_zero() {
+                Ok(Decimal::ZERO)
+            } else {
+                scope.convert(counted_sum, &self.facts.currency.code, &budget.currency)
+            };
+            let draw = match converted {
+                Ok(draw) => draw,
+                Err(error) => {
+                    fault.get_or_insert(Fault::from(error));
+                    Decimal::ZERO
+                }
+            };
             let spend = self.context.budgets.iter().find(|s| {
                 s.budget == budget.info.id
                     && (!budget.per_user || s.user.as_deref() == user.as_deref())
@@ -1115,8 +1126,11 @@ impl<'a> Checkout<'a> {
                 .filter(|r| orders.contains(&r.id))
                 .collect();
             let mut combined_facts = self.facts.clone();
+            // Exact here: the combined amounts are rounded once, by the comparison that
+            // reads them.
             for order in recent {
-                let add = |a: Decimal| scope.convert(a, &order.currency, &self.facts.currency);
+                let add =
+                    |a: Decimal| scope.convert_exact(a, &order.currency, &self.facts.currency);
                 let subtotal = add(order.subtotal.0);
                 let total = add(order.subtotal.0
                     + order.tax.map_or(Decimal::ZERO, |t| t.0)
@@ -1195,12 +1209,12 @@ impl<'a> Checkout<'a> {
             crate::ast::AmountBasis::Shipping => shipping,
             crate::ast::AmountBasis::Total => subtotal + tax + shipping,
         };
-        let own = scope.convert(
-            basis(self.facts.subtotal, self.facts.tax, self.facts.shipping),
-            &self.facts.currency.code,
-            &rule.currency,
-        )?;
-        let mut combined = own;
+        let own_amount = basis(self.facts.subtotal, self.facts.tax, self.facts.shipping);
+        let own = scope.convert(own_amount, &self.facts.currency.code, &rule.currency)?;
+        // One conversion: amounts are summed per currency, each sum converted exactly, and
+        // the combined amount rounded once in the rule's currency.
+        let mut by_currency: BTreeMap<&str, Decimal> = BTreeMap::new();
+        by_currency.insert(&self.facts.currency.code, own_amount);
         let mut orders = vec![self.facts.id.clone()];
         for recent in &self.context.recent_orders {
             let placed = instant(&recent.placed_at)
@@ -1228,12 +1242,15 @@ impl<'a> Checkout<'a> {
                 recent.tax.map_or(Decimal::ZERO, |t| t.0),
                 recent.shipping.map_or(Decimal::ZERO, |s| s.0),
             );
-            combined = money::add(
-                combined,
-                scope.convert(amount, &recent.currency, &rule.currency)?,
-            )?;
+            let sum = by_currency.entry(&recent.currency).or_insert(Decimal::ZERO);
+            *sum = money::add(*sum, amount)?;
             orders.push(recent.id.clone());
         }
+        let mut exact = Decimal::ZERO;
+        for (currency, sum) in by_currency {
+            exact = money::add(exact, scope.convert_exact(sum, currency, &rule.currency)?)?;
+        }
+        let combined = self.policy.rounding.round(exact, rule.currency.minor_units);
         let crosses = |amount: Decimal| compare_ordering(rule.op, amount.cmp(&rule.threshold));
         Ok((
             combined,
@@ -1283,6 +1300,20 @@ impl<'a> Checkout<'a> {
 }
 
 /// Overwrites `buffer` with `text`, reusing its allocation.
+/// A line's amount: unit price × quantity, rounded to the currency's minor unit with the
+/// policy's rounding mode. Checkout and badges both use it, so a badge is the verdict of a
+/// one-line checkout.
+fn line_amount(
+    policy: &CompiledPolicy,
+    unit_price: Decimal,
+    quantity: Decimal,
+    minor_units: u32,
+) -> Result<Decimal, money::MoneyError> {
+    Ok(policy
+        .rounding
+        .round(money::mul(unit_price, quantity)?, minor_units))
+}
+
 fn refill(buffer: &mut String, text: &str) {
     buffer.clear();
     buffer.push_str(text);
@@ -1454,7 +1485,26 @@ pub fn badges(
         amount: Decimal::ZERO,
         kept: true,
     }];
-    for product in &request.products {
+    let units = checkout.facts.currency.minor_units;
+    for (i, product) in request.products.iter().enumerate() {
+        let amount = match line_amount(policy, product.unit_price.0, Decimal::ONE, units) {
+            Ok(amount) => amount,
+            Err(_) => {
+                // Fail closed, and keep one badge per product.
+                findings.errors.push(request_error(
+                    ErrorCode::Overflow,
+                    "line amount overflows",
+                    format!("products[{i}]"),
+                ));
+                badges.push(Badge {
+                    product: product.id.clone(),
+                    verdict: Verdict::Blocked,
+                    message: None,
+                    suggestions: Vec::new(),
+                });
+                continue;
+            }
+        };
         if let Some(line) = facts.lines.first_mut() {
             refill(&mut line.id, &product.id);
             refill(&mut line.product, &product.id);
@@ -1464,11 +1514,11 @@ pub fn badges(
                 (mine, theirs) => mine.clone_from(theirs),
             }
             line.unit_price = product.unit_price.0;
-            line.amount = product.unit_price.0;
+            line.amount = amount;
         }
         facts.lines_changed();
-        facts.subtotal = product.unit_price.0;
-        facts.total = product.unit_price.0;
+        facts.subtotal = amount;
+        facts.total = amount;
         let scope = Scope {
             policy,
             order: &facts,

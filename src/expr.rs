@@ -204,6 +204,27 @@ impl<'a> Scope<'a> {
         money::convert(amount, from, to, &self.order.rates, self.policy.rounding)
     }
 
+    /// `convert` without the final rounding, for amounts summed before they are compared.
+    pub fn convert_exact(
+        &self,
+        amount: Decimal,
+        from: &str,
+        to: &Currency,
+    ) -> Result<Decimal, MoneyError> {
+        money::convert_exact(amount, from, to, &self.order.rates)
+    }
+
+    /// An amount expression's value in the currency it is written in, e.g. `(1200.00, "USD")`.
+    pub fn money(&self, expr: &'a Expr) -> Result<(Decimal, &'a str), Fault> {
+        match self.eval(expr)? {
+            Value::Money(amount, from) => Ok((amount, from)),
+            _ => Err(Fault::new(
+                ErrorCode::MissingField,
+                "expression is not an amount",
+            )),
+        }
+    }
+
     pub fn eval(&self, expr: &'a Expr) -> Result<Value<'a>, Fault> {
         Ok(match expr {
             Expr::Money(amount, currency) => Value::Money(*amount, currency),

@@ -99,6 +99,20 @@ pub fn convert(
     if from == to.code {
         return Ok(amount);
     }
+    Ok(rounding.round(convert_exact(amount, from, to, rates)?, to.minor_units))
+}
+
+/// `amount` in `to` with the request's rate and no rounding: for amounts in several
+/// currencies summed before the one rounding their comparison makes.
+pub fn convert_exact(
+    amount: Decimal,
+    from: &str,
+    to: &Currency,
+    rates: &[Rate],
+) -> Result<Decimal, MoneyError> {
+    if from == to.code {
+        return Ok(amount);
+    }
     let direct = rates.iter().find(|r| r.from == from && r.to == to.code);
     let converted = if let Some(rate) = direct {
         mul(amount, rate.rate.0)?
@@ -112,7 +126,7 @@ pub fn convert(
             to: to.code.clone(),
         });
     };
-    Ok(rounding.round(converted, to.minor_units))
+    Ok(converted)
 }
 
 #[cfg(test)]
