@@ -15,8 +15,12 @@ use crate::diagnostic::SourceSpan;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Amount(pub Decimal);
 
-/// The longest decimal string accepted for an amount.
-pub const MAX_AMOUNT_CHARS: usize = 32;
+/// The most digits an amount may have: every such decimal string is held exactly (the
+/// decimal type keeps 96-bit mantissas, so 28 digits always fit).
+pub const MAX_AMOUNT_DIGITS: usize = 28;
+
+/// The longest decimal string accepted for an amount: a sign, the digits and the point.
+pub const MAX_AMOUNT_CHARS: usize = MAX_AMOUNT_DIGITS + 2;
 
 impl Amount {
     /// Parses `-?digits(.digits)?`, e.g. `Amount::parse("12.50")`.
@@ -27,11 +31,27 @@ impl Amount {
             None => (digits, None),
         };
         let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if text.len() > MAX_AMOUNT_CHARS || !all_digits(whole) || !fraction.is_none_or(all_digits) {
+        let count = whole.len() + fraction.map_or(0, str::len);
+        if count > MAX_AMOUNT_DIGITS || !all_digits(whole) || !fraction.is_none_or(all_digits) {
             return None;
         }
         Decimal::from_str_exact(text).ok().map(Amount)
     }
+}
+
+/// The schema's pattern for at most [`MAX_AMOUNT_DIGITS`] digits in all, spelt out as one
+/// alternative per position of the point, since JSON Schema's regular expressions cannot
+/// count across a group portably.
+#[cfg(feature = "schema")]
+fn amount_pattern() -> String {
+    let mut alternatives = vec![format!("[0-9]{{1,{MAX_AMOUNT_DIGITS}}}")];
+    for whole in 1..MAX_AMOUNT_DIGITS {
+        alternatives.push(format!(
+            "[0-9]{{{whole}}}\\.[0-9]{{1,{}}}",
+            MAX_AMOUNT_DIGITS - whole
+        ));
+    }
+    format!("^-?(?:{})$", alternatives.join("|"))
 }
 
 impl fmt::Display for Amount {
@@ -72,9 +92,9 @@ impl schemars::JsonSchema for Amount {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+            "pattern": amount_pattern(),
             "maxLength": MAX_AMOUNT_CHARS,
-            "description": "An exact decimal amount, e.g. \"1299.00\""
+            "description": "An exact decimal amount of at most 28 digits, e.g. \"1299.00\""
         })
     }
 }
@@ -191,7 +211,61 @@ pub struct OrderLine {
     /// May be finer than the currency's minor unit (at most 6 decimals); the line amount
     /// is rounded.
     pub unit_price: Amount,
+    #[serde(deserialize_with = "whole_number")]
+    #[cfg_attr(feature = "schema", schemars(schema_with = "whole_number_schema"))]
     pub quantity: u64,
+}
+
+/// The largest whole number every JSON reader holds exactly (2^53 − 1).
+pub const MAX_WHOLE_NUMBER: u64 = 9_007_199_254_740_991;
+
+/// A whole number from 0 to [`MAX_WHOLE_NUMBER`], written `12`, `12.0` or `1.2e1`: JSON
+/// Schema counts an integral number as an integer however it is written, and so do the
+/// clients (Python, Java, Go) that write `100.0`; the schema states the same range.
+fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    struct WholeVisitor;
+    impl serde::de::Visitor<'_> for WholeVisitor {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a whole number from 0 to {MAX_WHOLE_NUMBER}")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+            if v <= MAX_WHOLE_NUMBER {
+                Ok(v)
+            } else {
+                Err(E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            }
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v)
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+                .and_then(|v| self.visit_u64(v))
+        }
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "the value is checked to be whole and within 0..=2^53-1 first"
+        )]
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u64, E> {
+            let whole =
+                v.is_finite() && v.fract() == 0.0 && (0.0..=MAX_WHOLE_NUMBER as f64).contains(&v);
+            if whole {
+                Ok(v as u64)
+            } else {
+                Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    deserializer.deserialize_any(WholeVisitor)
+}
+
+#[cfg(feature = "schema")]
+fn whole_number_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "integer",
+        "minimum": 0,
+        "maximum": MAX_WHOLE_NUMBER
+    })
 }
 
 /// What the engine cannot know by itself: the time, consumption, rates, recent orders.

@@ -180,8 +180,31 @@ pub fn parse_json<T: DeserializeOwned>(json: &str) -> Result<T, Vec<EvalError>> 
         )]);
     }
     let mut deserializer = serde_json::Deserializer::from_str(json);
-    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
-    let value = parsed.map_err(|error| vec![json_error(&error, "")])?;
+    let parsed: Result<T, _> =
+        serde_path_to_error::deserialize(crate::strict::Strict(&mut deserializer));
+    // A repeated key is reported at its own path, whether the typed read refused it (a
+    // struct field: serde names no path) or kept the last value (a map).
+    let repeated = || {
+        crate::strict::first_duplicate_key(json).map(|path| {
+            let key = path
+                .rsplit(['.', ']'])
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            vec![request_error(
+                ErrorCode::MalformedJson,
+                format!("key `{key}` appears more than once"),
+                path,
+            )]
+        })
+    };
+    let value = match parsed {
+        Ok(value) => value,
+        Err(error) => return Err(repeated().unwrap_or_else(|| vec![json_error(&error, "")])),
+    };
+    if let Some(errors) = repeated() {
+        return Err(errors);
+    }
     deserializer.end().map_err(|error| {
         vec![request_error(
             ErrorCode::MalformedJson,

@@ -23,6 +23,7 @@ pub mod money;
 pub mod people;
 pub mod problem;
 pub mod reports;
+pub mod strict;
 pub mod syntax;
 pub mod testing;
 #[cfg(feature = "wasm")]
