@@ -286,7 +286,11 @@ fn validate<'p>(
     }
     let order: InvoiceOrder = serde_path_to_error::deserialize(&raw.value).map_err(|error| {
         let error = crate::engine::json_error(&error, &path);
-        let at = error.path.clone().unwrap_or_else(|| path.clone());
+        let mut at = error.path.clone().unwrap_or_else(|| path.clone());
+        // An order that is an array fails at an index: `orders[2][0]`, not `orders[2].[0]`.
+        if at.starts_with(&format!("{path}.[")) {
+            at.remove(path.len());
+        }
         reject(ErrorCode::MalformedJson, error.message, at)
     })?;
     if !seen_ids.insert(order.id.clone()) {

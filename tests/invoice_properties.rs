@@ -451,3 +451,45 @@ proptest! {
         prop_assert_eq!(default, explicit);
     }
 }
+
+/// Isolation through the JSON entry point: an order nested far past serde_json's recursion
+/// limit is rejected by path while the others are invoiced; a request nested too deep
+/// outside `orders` is a coded failure, never a stack overflow.
+#[test]
+fn a_deep_order_fails_alone() {
+    let good = r#"{"id": "A", "group": "mo_credit_note", "status": "delivered", "placedAt": "2026-12-02T09:00:00Z", "currency": "CAD", "lines": [{"id": "L1", "amount": "10.00"}]}"#;
+    for depth in [40, 200, 100_000] {
+        let deep = format!(
+            r#"{{"id": "DEEP", "group": "mo_credit_note", "status": "delivered", "placedAt": "2026-12-02T09:00:00Z", "currency": "CAD", "lines": [], "x": {}1{}}}"#,
+            "{\"a\":".repeat(depth),
+            "}".repeat(depth)
+        );
+        let request =
+            format!(r#"{{"period": "2026-12", "orders": [{deep}, {good}, [[[[]]]], "x"]}}"#);
+        let answer: Value = serde_json::from_str(&engine().invoice_run_json(&request)).unwrap();
+        assert_eq!(answer["type"], "success", "{depth}: {answer}");
+        let result = &answer["result"];
+        assert_eq!(result["invoices"][0]["amountDue"], "10.00");
+        let rejected = result["rejected"].as_array().unwrap();
+        assert_eq!(rejected.len(), 3, "{result}");
+        assert_eq!(rejected[0]["code"], "E0101");
+        assert_eq!(rejected[0]["order"], "DEEP");
+        // 32 levels: the order, then `x` and 30 `a`s; the 31st `a` is one too many.
+        let expected = format!("orders[0].x{}", ".a".repeat(31));
+        assert_eq!(rejected[0]["path"], expected.as_str());
+        assert_eq!(rejected[1]["path"], "orders[2][0]");
+        assert_eq!(rejected[2]["path"], "orders[3]");
+    }
+    for request in [
+        "[".repeat(100_000),
+        format!(
+            r#"{{"period": "2026-12", "orders": [], "x": {}}}"#,
+            "[".repeat(100_000)
+        ),
+        format!(r#"{{"period": {}}}"#, "[".repeat(100_000)),
+    ] {
+        let answer: Value = serde_json::from_str(&engine().invoice_run_json(&request)).unwrap();
+        assert_eq!(answer["type"], "failure", "{answer}");
+        assert_eq!(answer["errors"][0]["code"], "E0101");
+    }
+}
