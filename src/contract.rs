@@ -977,6 +977,27 @@ pub struct ReportDefinition {
     pub name: String,
     pub rows: ReportRows,
     pub columns: Vec<String>,
+    /// Text cells starting with `=`, `+`, `-`, `@`, a tab or a carriage return get a
+    /// leading `'` so that spreadsheets do not run them as formulas (OWASP's CSV-injection
+    /// guidance); amount cells are numbers and stay as they are. On unless `false`.
+    #[serde(default = "neutralize_by_default", skip_serializing_if = "is_true")]
+    pub neutralize_formulas: bool,
+    /// Starts the CSV text with a UTF-8 byte order mark (for spreadsheets that otherwise
+    /// guess another encoding). Off unless `true`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub bom: bool,
+}
+
+fn neutralize_by_default() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

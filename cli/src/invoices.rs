@@ -18,7 +18,10 @@
 //!   says which report) when `--out` is not given.
 //!
 //! `--out DIR` also writes `DIR/orders.csv` and `DIR/invoices.csv`: the default reports,
-//! or the `--report` definition for the rows it describes. Failures (a bad orders file, a
+//! or the `--report` definition for the rows it describes. Text cells that a spreadsheet
+//! could run as a formula are neutralised with a leading `'` (unless the report definition
+//! says `"neutralizeFormulas": false`); `--bom` starts every CSV with a UTF-8 byte order
+//! mark, as `"bom": true` in a report definition does. Failures (a bad orders file, a
 //! bad period, an unknown report column) print `error[CODE]: message at path` lines on
 //! stderr, or the failure answer as JSON with `--format json`, and write nothing.
 //!
@@ -71,6 +74,10 @@ pub struct Args {
     /// missing).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Start every CSV written with a UTF-8 byte order mark (for spreadsheets that guess
+    /// the encoding otherwise).
+    #[arg(long)]
+    bom: bool,
     /// `text` prints the run as a table, `json` as the engine's answer.
     #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
     format: OutputFormat,
@@ -172,9 +179,13 @@ pub fn run(args: &Args, global: &GlobalArgs) -> Status {
     };
 
     // Every report is written before anything is printed, so a bad column prints nothing.
-    let definition = |rows: ReportRows| match &report {
-        Some(report) if report.rows == rows => report.clone(),
-        _ => reports::default_report(rows),
+    let definition = |rows: ReportRows| {
+        let mut definition = match &report {
+            Some(report) if report.rows == rows => report.clone(),
+            _ => reports::default_report(rows),
+        };
+        definition.bom |= args.bom;
+        definition
     };
     let stdout_rows = match (args.csv, &report, &args.out) {
         (Some(rows), _, _) => Some(rows.report_rows()),
