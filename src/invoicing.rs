@@ -169,7 +169,7 @@ pub fn run(policy: &CompiledPolicy, request: &InvoiceRunRequest) -> Answer<Invoi
     for order in waiting {
         rejected.push(rejection(
             order.index,
-            &request.orders.get(order.index).map(|r| &r.value),
+            request.orders.get(order.index).map(|r| &r.value),
             ErrorCode::NotYetDue,
             format!(
                 "its invoice date {} is after the run date {run_date}",
@@ -237,7 +237,7 @@ fn parse_period_and_run_date(request: &InvoiceRunRequest) -> Result<Period, Vec<
 /// wrong with it.
 fn rejection(
     index: usize,
-    raw: &Option<&serde_json::Value>,
+    raw: Option<&serde_json::Value>,
     code: ErrorCode,
     message: String,
     path: String,
@@ -266,7 +266,7 @@ fn validate<'p>(
 ) -> Result<Accepted<'p>, Box<RejectedOrder>> {
     let path = format!("orders[{index}]");
     let reject = |code: ErrorCode, message: String, at: String| {
-        Box::new(rejection(index, &Some(&raw.value), code, message, at))
+        Box::new(rejection(index, Some(&raw.value), code, message, at))
     };
     if let Some(at) = raw
         .too_deep_at

@@ -293,11 +293,18 @@ fn run_date_strategy() -> impl Strategy<Value = Option<String>> {
     proptest::option::of((0i64..45).prop_map(|d| jiff_date(d + 15)))
 }
 
+/// 96 cases per property unless `PROPTEST_CASES` asks for more; the seed comes from
+/// `PROPTEST_RNG_SEED` (scripts/test.sh).
 fn config() -> ProptestConfig {
+    let default = ProptestConfig::default();
     ProptestConfig {
-        cases: 96,
+        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
+            default.cases
+        } else {
+            96
+        },
         failure_persistence: None,
-        ..ProptestConfig::default()
+        ..default
     }
 }
 
