@@ -108,9 +108,9 @@ struct Draft<'p> {
     rule: &'p InvoiceRule,
     lines: Vec<InvoiceLine>,
     credits: Vec<InvoiceLine>,
-    /// The positive lines of ordinary orders netted on the document; everything else
-    /// netted (discounts, refunds) is a credit.
-    charges: Decimal,
+    /// Charges are the positive lines of ordinary orders netted on the document;
+    /// everything else on it (discounts, refunds, listed credits) is a credit.
+    sums: Sums,
     units: u32,
 }
 
@@ -178,8 +178,9 @@ pub fn run(policy: &CompiledPolicy, request: &InvoiceRunRequest) -> Answer<Invoi
             format!("orders[{}].placedAt", order.index),
         ));
     }
+    let grouped = group(due, &mut rejected);
     rejected.sort_by_key(|r| r.index);
-    let (invoices, totals) = issue(group(due), run_date);
+    let (invoices, totals) = issue(grouped, run_date);
     Answer::Success {
         result: InvoiceRun {
             period: request.period.clone(),
@@ -400,7 +401,7 @@ fn credited(order: &InvoiceOrder) -> Option<(Vec<Decimal>, Decimal)> {
     let net = order
         .lines
         .iter()
-        .try_fold(Decimal::ZERO, |acc, l| money::add(acc, l.amount.0).ok())?;
+        .try_fold(Decimal::ZERO, |acc, l| exact_add(acc, l.amount.0))?;
     let turn = order.status == OrderStatus::Refunded && !net.is_sign_negative();
     let amounts = order
         .lines
@@ -413,6 +414,14 @@ fn credited(order: &InvoiceOrder) -> Option<(Vec<Decimal>, Decimal)> {
         net
     };
     Some((amounts, positive_zero(net)))
+}
+
+/// `a + b` when the sum is exact. rust_decimal drops decimal places instead of
+/// overflowing (`5e26 + 5e26` with two decimals comes back with one), which for money
+/// would be a silent rounding; here it is an overflow.
+fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let sum = money::add(a, b).ok()?;
+    (sum.scale() >= a.scale().max(b.scale())).then_some(sum)
 }
 
 /// `-0.00` → `0.00`: a zero amount is written without a sign.
@@ -431,90 +440,161 @@ fn rule_for_indexed(policy: &CompiledPolicy, group: usize) -> Option<(usize, &In
     Some((index, rule))
 }
 
+/// Where a line goes on its document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// A positive line of an ordinary order, netted.
+    Charge,
+    /// Netted, but not a charge: a discount, a refund's lines.
+    Credit,
+    /// Listed under `credits` without netting (`credits as listed`).
+    Listed,
+}
+
+/// A document's totals, kept as its orders are added, every step checked.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    charges: Decimal,
+    /// Netted credits and listed ones.
+    credits: Decimal,
+    /// What the document nets: charges and netted credits.
+    due: Decimal,
+}
+
+impl Sums {
+    /// These sums with a line added; `None` on overflow.
+    fn with(self, place: Place, amount: Decimal) -> Option<Sums> {
+        let add = |a: Decimal| exact_add(a, amount);
+        Some(match place {
+            Place::Charge => Sums {
+                charges: add(self.charges)?,
+                due: add(self.due)?,
+                ..self
+            },
+            Place::Credit => Sums {
+                credits: add(self.credits)?,
+                due: add(self.due)?,
+                ..self
+            },
+            Place::Listed => Sums {
+                credits: add(self.credits)?,
+                ..self
+            },
+        })
+    }
+}
+
+/// Documents by key, and the amount due per currency over all of them.
+type Grouped<'p> = (BTreeMap<DocumentKey, Draft<'p>>, BTreeMap<String, Decimal>);
+
 /// Puts each order's lines on its document. Under `credit_note` a refund, or an order
 /// whose net is a credit, goes on a credit note (so each order stays on one document and
 /// an invoice is never negative); `listed` lists a refund's lines and an order's negative
-/// lines apart, without netting them.
-fn group(orders: Vec<Accepted<'_>>) -> BTreeMap<DocumentKey, Draft<'_>> {
-    let mut drafts = BTreeMap::new();
+/// lines apart, without netting them. An order that would take its document's or its
+/// currency's totals past the largest amount is rejected (E0402), never added half.
+fn group<'p>(orders: Vec<Accepted<'p>>, rejected: &mut Vec<RejectedOrder>) -> Grouped<'p> {
+    let mut drafts: BTreeMap<DocumentKey, Draft<'p>> = BTreeMap::new();
+    let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
     for accepted in orders {
-        let Accepted {
-            order,
-            po_number,
-            rule,
-            rule_index,
-            currency,
-            invoice_date,
-            amounts,
-            net,
-            ..
-        } = accepted;
-        let refund = order.status == OrderStatus::Refunded;
-        let mode = rule.credits.as_str();
-        let splits_by = |key: &str| rule.split_by.iter().any(|k| k == key);
-        let key = DocumentKey {
-            invoice_date,
-            rule: rule_index,
-            currency: currency.code.clone(),
-            group: splits_by("group").then(|| order.group.clone()),
-            po_number: splits_by("poNumber").then(|| po_number.clone()),
-            order: (rule.cadence == Cadence::PerOrder).then(|| order.id.clone()),
-            credit_note: mode == "creditNote"
-                && (refund || (net.is_sign_negative() && !net.is_zero())),
+        let key = document_key(&accepted);
+        let places = places(&accepted);
+        let before = drafts.get(&key).map(|d| d.sums).unwrap_or_default();
+        let total = totals.get(&key.currency).copied().unwrap_or_default();
+        let after = places.iter().zip(&accepted.amounts).try_fold(
+            (before, total),
+            |(sums, total), (place, amount)| {
+                let total = match place {
+                    Place::Listed => total,
+                    Place::Charge | Place::Credit => exact_add(total, *amount)?,
+                };
+                Some((sums.with(*place, *amount)?, total))
+            },
+        );
+        let Some((sums, total)) = after else {
+            rejected.push(RejectedOrder {
+                index: accepted.index,
+                order: Some(accepted.order.id.clone()),
+                po_number: accepted.order.po_number.clone(),
+                status: Some(accepted.order.status),
+                code: ErrorCode::Overflow.code().into(),
+                message: "its amounts take its document's totals beyond the largest amount".into(),
+                path: format!("orders[{}].lines", accepted.index),
+            });
+            continue;
         };
+        totals.insert(key.currency.clone(), total);
         let draft = drafts.entry(key).or_insert_with(|| Draft {
-            rule,
+            rule: accepted.rule,
             lines: Vec::new(),
             credits: Vec::new(),
-            charges: Decimal::ZERO,
-            units: currency.minor_units,
+            sums: Sums::default(),
+            units: accepted.currency.minor_units,
         });
-        for (line, amount) in order.lines.iter().zip(amounts) {
+        draft.sums = sums;
+        let order = &accepted.order;
+        for ((line, amount), place) in order.lines.iter().zip(&accepted.amounts).zip(places) {
             let entry = InvoiceLine {
                 order: order.id.clone(),
                 order_status: order.status,
-                po_number: po_number.clone(),
+                po_number: accepted.po_number.clone(),
                 line: line.id.clone(),
                 description: line.description.clone(),
-                amount: Amount(money_scale(amount, currency.minor_units)),
+                amount: Amount(money_scale(*amount, accepted.currency.minor_units)),
             };
-            let negative = amount.is_sign_negative() && !amount.is_zero();
-            if mode == "listed" && (refund || negative) {
-                draft.credits.push(entry);
-                continue;
+            match place {
+                Place::Listed => draft.credits.push(entry),
+                Place::Charge | Place::Credit => draft.lines.push(entry),
             }
-            if !refund && amount > Decimal::ZERO {
-                draft.charges = money::add(draft.charges, amount).unwrap_or(Decimal::MAX);
-            }
-            draft.lines.push(entry);
         }
     }
-    drafts
+    (drafts, totals)
 }
 
-/// Numbers the documents in the order they sort and totals them per currency. A document
-/// whose amount due is negative (an adjusted invoice whose credits outweigh its charges)
-/// is issued as a credit note.
-fn issue(
-    drafts: BTreeMap<DocumentKey, Draft<'_>>,
-    run_date: Date,
-) -> (Vec<Invoice>, Vec<CurrencyTotal>) {
+fn document_key(accepted: &Accepted<'_>) -> DocumentKey {
+    let rule = accepted.rule;
+    let order = &accepted.order;
+    let splits_by = |key: &str| rule.split_by.iter().any(|k| k == key);
+    let credit = accepted.net.is_sign_negative() && !accepted.net.is_zero();
+    DocumentKey {
+        invoice_date: accepted.invoice_date,
+        rule: accepted.rule_index,
+        currency: accepted.currency.code.clone(),
+        group: splits_by("group").then(|| order.group.clone()),
+        po_number: splits_by("poNumber").then(|| accepted.po_number.clone()),
+        order: (rule.cadence == Cadence::PerOrder).then(|| order.id.clone()),
+        credit_note: rule.credits == "creditNote"
+            && (order.status == OrderStatus::Refunded || credit),
+    }
+}
+
+/// Where each of an order's lines goes: a refund is a credit as a whole (its turned-around
+/// discount included, which is part of the credit and never a charge).
+fn places(accepted: &Accepted<'_>) -> Vec<Place> {
+    let refund = accepted.order.status == OrderStatus::Refunded;
+    let listed = accepted.rule.credits == "listed";
+    accepted
+        .amounts
+        .iter()
+        .map(|amount| {
+            let negative = amount.is_sign_negative() && !amount.is_zero();
+            match (refund || negative, listed) {
+                (true, true) => Place::Listed,
+                (true, false) => Place::Credit,
+                (false, _) => Place::Charge,
+            }
+        })
+        .collect()
+}
+
+/// Numbers the documents in the order they sort. A document whose amount due is negative
+/// (an adjusted invoice whose credits outweigh its charges) is issued as a credit note.
+fn issue((drafts, totals): Grouped<'_>, run_date: Date) -> (Vec<Invoice>, Vec<CurrencyTotal>) {
     let stamp = run_date.strftime("%Y%m%d").to_string();
     let mut invoices = Vec::new();
-    let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
     let (mut invoice_count, mut credit_count) = (0u32, 0u32);
-    let sum = |lines: &[InvoiceLine]| {
-        lines
-            .iter()
-            .try_fold(Decimal::ZERO, |acc, l| money::add(acc, l.amount.0).ok())
-            .unwrap_or(Decimal::MAX)
-    };
     for (key, draft) in drafts {
-        let amount_due = sum(&draft.lines);
-        let listed = sum(&draft.credits);
-        let netted_credits = amount_due - draft.charges;
-        let credit_note =
-            key.credit_note || (amount_due.is_sign_negative() && !amount_due.is_zero());
+        let sums = draft.sums;
+        let credit_note = key.credit_note || (sums.due.is_sign_negative() && !sums.due.is_zero());
         let id = if credit_note {
             credit_count += 1;
             format!("CN-{stamp}-{credit_count:03}")
@@ -526,8 +606,7 @@ fn issue(
             .invoice_date
             .checked_add(Span::new().days(i64::try_from(draft.rule.terms_days).unwrap_or(0)))
             .unwrap_or(key.invoice_date);
-        let total = totals.entry(key.currency.clone()).or_insert(Decimal::ZERO);
-        *total = money::add(*total, amount_due).unwrap_or(*total);
+        let money = |amount: Decimal| Amount(money_scale(positive_zero(amount), draft.units));
         invoices.push(Invoice {
             id,
             kind: if credit_note { "creditNote" } else { "invoice" }.into(),
@@ -544,12 +623,9 @@ fn issue(
             due_date: due.to_string(),
             lines: draft.lines,
             credits: draft.credits,
-            charges: Amount(money_scale(draft.charges, draft.units)),
-            credits_total: Amount(money_scale(
-                positive_zero(netted_credits + listed),
-                draft.units,
-            )),
-            amount_due: Amount(money_scale(positive_zero(amount_due), draft.units)),
+            charges: money(sums.charges),
+            credits_total: money(sums.credits),
+            amount_due: money(sums.due),
         });
     }
     let totals = totals

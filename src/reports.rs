@@ -204,19 +204,23 @@ fn order_rows(run: &InvoiceRun) -> Vec<Row> {
         }
         for first in orders {
             // What this order adds to the amount due: credits listed apart do not count.
+            // The run checked its sums; an overflow here (never expected) leaves the cell
+            // empty rather than panic.
             let due = invoice
                 .lines
                 .iter()
                 .filter(|l| l.order == first.order)
-                .fold(Decimal::new(0, invoice.amount_due.0.scale()), |sum, l| {
-                    sum + l.amount.0
-                });
+                .try_fold(Decimal::new(0, invoice.amount_due.0.scale()), |sum, l| {
+                    sum.checked_add(l.amount.0)
+                })
+                .map(|due| due.to_string())
+                .unwrap_or_default();
             rows.push(Row(vec![
                 ("poNumber", first.po_number.clone().unwrap_or_default()),
                 ("orderId", first.order.clone()),
                 ("orderStatus", status_word(Some(first.order_status))),
                 ("invoiceId", invoice.id.clone()),
-                ("amountDue", due.to_string()),
+                ("amountDue", due),
                 ("currency", invoice.currency.clone()),
                 ("dueDate", invoice.due_date.clone()),
                 ("invoiceKind", invoice.kind.clone()),
