@@ -252,7 +252,8 @@ fn rejection(
             .map(str::to_owned),
         status: field("status").and_then(|v| OrderStatus::deserialize(v).ok()),
         code: code.code().into(),
-        message: brief(&message),
+        // serde quotes the offending value in full; a huge string must not fill the answer.
+        message: shortened(&message, 240),
         path,
     }
 }
@@ -644,8 +645,12 @@ fn issue((drafts, totals): Grouped<'_>, run_date: Date) -> (Vec<Invoice>, Vec<Cu
 /// User text as it appears in a message: at most 80 characters, so a huge field cannot
 /// blow up the answer.
 fn brief(text: &str) -> String {
-    const MAX: usize = 80;
-    match text.char_indices().nth(MAX) {
+    shortened(text, 80)
+}
+
+/// `text` cut to `max` characters, with `…` when it was longer.
+fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
         None => text.to_owned(),
     }
@@ -842,6 +847,35 @@ mod tests {
 
     fn date(s: &str) -> Date {
         s.parse().unwrap()
+    }
+
+    /// An order built in memory (`RawOrder::from`) rather than parsed is checked for depth
+    /// too, without recursion, before serde walks it.
+    #[test]
+    fn an_order_built_too_deep_in_memory_is_rejected_by_path() {
+        let engine = crate::Engine::from_json(
+            "policy \"P\" {\n  currency CAD\n}\n\ngroup org \"Org\"\n\ninvoice inv {\n  for org\n  template \"T\"\n  bill to \"B\"\n  send to \"a@b.example\"\n  every month\n  terms net 30\n}\n",
+            None,
+        )
+        .unwrap();
+        let mut deep = serde_json::json!(1);
+        for _ in 0..MAX_ORDER_DEPTH {
+            deep = serde_json::json!([deep]);
+        }
+        let order = serde_json::json!({"id": "D", "x": deep});
+        let request = InvoiceRunRequest {
+            period: "2026-11".into(),
+            run_date: None,
+            orders: vec![order.into()],
+        };
+        let Answer::Success { result } = engine.invoice_run(&request) else {
+            panic!("the run goes on")
+        };
+        let rejected = &result.rejected[0];
+        assert_eq!(rejected.code, "E0101");
+        assert_eq!(rejected.order.as_deref(), Some("D"));
+        // The order, `x` and 30 arrays inside it make 32 levels; the 31st array is too deep.
+        assert_eq!(rejected.path, format!("orders[0].x{}", "[0]".repeat(31)));
     }
 
     #[test]
