@@ -900,11 +900,50 @@ pub struct Comment {
 pub struct InvoiceRunRequest {
     /// The month whose orders are invoiced, `YYYY-MM`.
     pub period: String,
-    /// The day the run happens (`YYYY-MM-DD`); defaults to the 1st of the next month.
+    /// The day the run happens (`YYYY-MM-DD`). Defaults to the 1st of the next month, or
+    /// to the latest invoice date among the period's orders when that is later (a weekly
+    /// invoice can fall in the first days of the next month), so that the default run
+    /// invoices every order of the period and dates no document after itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_date: Option<String>,
     #[cfg_attr(feature = "schema", schemars(with = "Vec<InvoiceOrder>"))]
-    pub orders: Vec<serde_json::Value>,
+    pub orders: Vec<RawOrder>,
+}
+
+/// One entry of an invoice run's `orders`, kept as raw JSON: each order is checked on its
+/// own, so a malformed one is rejected by path while the rest are invoiced. Reading stops
+/// [`MAX_ORDER_DEPTH`] arrays and objects deep inside an order, without recursing further,
+/// so a deeply nested order is rejected instead of failing the whole request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct RawOrder {
+    /// The order as sent; anything nested deeper than [`MAX_ORDER_DEPTH`] reads as `null`.
+    pub value: serde_json::Value,
+    /// Where the order first nests too deep, relative to the order (`lines[0].x`; empty
+    /// for the order itself).
+    #[serde(skip)]
+    pub too_deep_at: Option<String>,
+}
+
+/// How many arrays and objects an order may nest (the order object counts as one); a real
+/// order needs three (order, `lines`, line).
+pub const MAX_ORDER_DEPTH: usize = 32;
+
+impl From<serde_json::Value> for RawOrder {
+    fn from(value: serde_json::Value) -> RawOrder {
+        RawOrder {
+            value,
+            too_deep_at: None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawOrder {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RawOrder, D::Error> {
+        let mut too_deep_at = None;
+        let value = crate::invoicing::raw::read_order(deserializer, &mut too_deep_at)?;
+        Ok(RawOrder { value, too_deep_at })
+    }
 }
 
 /// An order as invoicing sees it: placed, with its status and line amounts.
@@ -1030,6 +1069,27 @@ pub struct ReportDefinition {
     pub name: String,
     pub rows: ReportRows,
     pub columns: Vec<String>,
+    /// Text cells starting with `=`, `+`, `-`, `@`, a tab or a carriage return get a
+    /// leading `'` so that spreadsheets do not run them as formulas (OWASP's CSV-injection
+    /// guidance); amount cells are numbers and stay as they are. On unless `false`.
+    #[serde(default = "neutralize_by_default", skip_serializing_if = "is_true")]
+    pub neutralize_formulas: bool,
+    /// Starts the CSV text with a UTF-8 byte order mark (for spreadsheets that otherwise
+    /// guess another encoding). Off unless `true`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub bom: bool,
+}
+
+fn neutralize_by_default() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

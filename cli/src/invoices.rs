@@ -1,10 +1,12 @@
 //! `procura invoices --policy P --orders O [--period YYYY-MM] [--run-date YYYY-MM-DD]
-//! [--csv orders|invoices] [--report FILE] [--out DIR] [--format text|json]`: an invoice run.
+//! [--csv orders|invoices] [--report FILE] [--out DIR] [--bom] [--format text|json]`: an
+//! invoice run.
 //!
 //! O is `{"period"?, "runDate"?, "orders": […]}` or a bare array of orders; `--period` and
 //! `--run-date` override the file's (a period is required, from one or the other). The
 //! engine consolidates the orders into invoices and credit notes and lists the orders it
-//! left out, each with a code and a reason.
+//! left out, each with a code and a reason. Each order is read on its own: one nested too
+//! deep is rejected like any malformed order (E0101 at its path), the rest are invoiced.
 //!
 //! Stdout carries one of:
 //! - the run as a table (default): each invoice with its kind, template, split keys
@@ -16,7 +18,10 @@
 //!   says which report) when `--out` is not given.
 //!
 //! `--out DIR` also writes `DIR/orders.csv` and `DIR/invoices.csv`: the default reports,
-//! or the `--report` definition for the rows it describes. Failures (a bad orders file, a
+//! or the `--report` definition for the rows it describes. Text cells that a spreadsheet
+//! could run as a formula are neutralised with a leading `'` (unless the report definition
+//! says `"neutralizeFormulas": false`); `--bom` starts every CSV with a UTF-8 byte order
+//! mark, as `"bom": true` in a report definition does. Failures (a bad orders file, a
 //! bad period, an unknown report column) print `error[CODE]: message at path` lines on
 //! stderr, or the failure answer as JSON with `--format json`, and write nothing.
 //!
@@ -28,11 +33,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use procura::contract::{
-    Answer, EvalError, Invoice, InvoiceRun, InvoiceRunRequest, ReportDefinition, ReportRows,
+    Answer, EvalError, Invoice, InvoiceRun, InvoiceRunRequest, RawOrder, ReportDefinition,
+    ReportRows,
 };
 use procura::engine::parse_json;
 use procura::errors::{request_error, ErrorCode};
 use procura::reports;
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::approvals::report_errors;
@@ -67,6 +74,10 @@ pub struct Args {
     /// missing).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Start every CSV written with a UTF-8 byte order mark (for spreadsheets that guess
+    /// the encoding otherwise).
+    #[arg(long)]
+    bom: bool,
     /// `text` prints the run as a table, `json` as the engine's answer.
     #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
     format: OutputFormat,
@@ -103,7 +114,7 @@ enum OutputFormat {
 struct OrdersFile {
     period: Option<String>,
     run_date: Option<String>,
-    orders: Vec<Value>,
+    orders: Vec<RawOrder>,
 }
 
 pub fn run(args: &Args, global: &GlobalArgs) -> Status {
@@ -145,7 +156,7 @@ pub fn run(args: &Args, global: &GlobalArgs) -> Status {
         }
     }
 
-    let file = match query.ask(|_, value: &Value| orders_file(value)) {
+    let file = match query.ask(|_, document: &OrdersDocument| orders_file(document)) {
         Answer::Success { result } => result,
         Answer::Failure { errors } => return fail(args, &errors),
     };
@@ -168,9 +179,13 @@ pub fn run(args: &Args, global: &GlobalArgs) -> Status {
     };
 
     // Every report is written before anything is printed, so a bad column prints nothing.
-    let definition = |rows: ReportRows| match &report {
-        Some(report) if report.rows == rows => report.clone(),
-        _ => reports::default_report(rows),
+    let definition = |rows: ReportRows| {
+        let mut definition = match &report {
+            Some(report) if report.rows == rows => report.clone(),
+            _ => reports::default_report(rows),
+        };
+        definition.bom |= args.bom;
+        definition
     };
     let stdout_rows = match (args.csv, &report, &args.out) {
         (Some(rows), _, _) => Some(rows.report_rows()),
@@ -275,14 +290,162 @@ fn rows_word(rows: ReportRows) -> &'static str {
     }
 }
 
-/// Reads the orders file: an array of orders, or `{"period"?, "runDate"?, "orders"}`.
-fn orders_file(value: &Value) -> Answer<OrdersFile> {
+/// The orders file as parsed: the orders kept raw, one by one (a [`RawOrder`] reads a
+/// deeply nested order without failing the file), the other keys as they came.
+#[derive(Debug)]
+enum OrdersDocument {
+    /// A bare array of orders.
+    Orders(Vec<RawOrder>),
+    /// `{"period"?, "runDate"?, "orders"}`, keys in file order.
+    Object(Vec<(String, Field)>),
+    /// Neither an array nor an object.
+    Other,
+}
+
+#[derive(Debug)]
+enum Field {
+    /// `orders` when it is an array.
+    Orders(Vec<RawOrder>),
+    /// `period` or `runDate`.
+    Value(Value),
+    /// `orders` that is not an array, or an unknown key (its value is skipped unread).
+    Unusable,
+}
+
+impl<'de> Deserialize<'de> for OrdersDocument {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(DocumentVisitor)
+    }
+}
+
+struct DocumentVisitor;
+
+impl<'de> Visitor<'de> for DocumentVisitor {
+    type Value = OrdersDocument;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object or an array of orders")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<OrdersDocument, A::Error> {
+        raw_orders(seq).map(OrdersDocument::Orders)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OrdersDocument, A::Error> {
+        let mut fields = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let field = match key.as_str() {
+                "orders" => match map.next_value::<MaybeOrders>()? {
+                    MaybeOrders(Some(orders)) => Field::Orders(orders),
+                    MaybeOrders(None) => Field::Unusable,
+                },
+                "period" | "runDate" => Field::Value(map.next_value()?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    Field::Unusable
+                }
+            };
+            fields.push((key, field));
+        }
+        Ok(OrdersDocument::Object(fields))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<OrdersDocument, E> {
+        Ok(OrdersDocument::Other)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<OrdersDocument, E> {
+        Ok(OrdersDocument::Other)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<OrdersDocument, E> {
+        Ok(OrdersDocument::Other)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<OrdersDocument, E> {
+        Ok(OrdersDocument::Other)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<OrdersDocument, E> {
+        Ok(OrdersDocument::Other)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<OrdersDocument, E> {
+        Ok(OrdersDocument::Other)
+    }
+}
+
+fn raw_orders<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Vec<RawOrder>, A::Error> {
+    let mut orders = Vec::new();
+    while let Some(order) = seq.next_element::<RawOrder>()? {
+        orders.push(order);
+    }
+    Ok(orders)
+}
+
+/// The value of `orders`: the orders when it is an array, else `None` (the value skipped).
+struct MaybeOrders(Option<Vec<RawOrder>>);
+
+impl<'de> Deserialize<'de> for MaybeOrders {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(MaybeOrdersVisitor)
+    }
+}
+
+struct MaybeOrdersVisitor;
+
+impl<'de> Visitor<'de> for MaybeOrdersVisitor {
+    type Value = MaybeOrders;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of orders")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<MaybeOrders, A::Error> {
+        raw_orders(seq).map(|orders| MaybeOrders(Some(orders)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MaybeOrders, A::Error> {
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(MaybeOrders(None))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<MaybeOrders, E> {
+        Ok(MaybeOrders(None))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<MaybeOrders, E> {
+        Ok(MaybeOrders(None))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<MaybeOrders, E> {
+        Ok(MaybeOrders(None))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<MaybeOrders, E> {
+        Ok(MaybeOrders(None))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<MaybeOrders, E> {
+        Ok(MaybeOrders(None))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<MaybeOrders, E> {
+        Ok(MaybeOrders(None))
+    }
+}
+
+/// Checks the orders file: an array of orders, or `{"period"?, "runDate"?, "orders"}`;
+/// every problem with its keys is reported at once.
+fn orders_file(document: &OrdersDocument) -> Answer<OrdersFile> {
     let malformed = |message: &str, path: &str| Answer::Failure {
         errors: vec![request_error(ErrorCode::MalformedJson, message, path)],
     };
-    let object =
-        match value {
-            Value::Array(orders) => {
+    let fields =
+        match document {
+            OrdersDocument::Orders(orders) => {
                 return Answer::Success {
                     result: OrdersFile {
                         period: None,
@@ -291,65 +454,54 @@ fn orders_file(value: &Value) -> Answer<OrdersFile> {
                     },
                 }
             }
-            Value::Object(object) => object,
-            _ => return malformed(
+            OrdersDocument::Object(fields) => fields,
+            OrdersDocument::Other => return malformed(
                 "expected an object {\"period\", \"runDate\", \"orders\"} or an array of orders",
                 "",
             ),
         };
     let mut errors = Vec::new();
-    let mut text = |key: &str| match object.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(text.clone()),
-        Some(_) => {
-            errors.push(request_error(
-                ErrorCode::MalformedJson,
-                "invalid type, expected a string",
-                key,
-            ));
-            None
-        }
-    };
-    let period = text("period");
-    let run_date = text("runDate");
-    let orders = match object.get("orders") {
-        Some(Value::Array(orders)) => orders.clone(),
-        Some(_) => {
-            errors.push(request_error(
+    let (mut period, mut run_date, mut orders) = (None, None, None);
+    for (key, field) in fields {
+        match (key.as_str(), field) {
+            ("orders", Field::Orders(list)) => orders = Some(list.clone()),
+            ("orders", _) => errors.push(request_error(
                 ErrorCode::MalformedJson,
                 "invalid type, expected an array of orders",
                 "orders",
-            ));
-            Vec::new()
-        }
-        None => {
-            errors.push(request_error(
+            )),
+            (_, Field::Value(Value::Null)) => {}
+            ("period", Field::Value(Value::String(text))) => period = Some(text.clone()),
+            ("runDate", Field::Value(Value::String(text))) => run_date = Some(text.clone()),
+            ("period" | "runDate", _) => errors.push(request_error(
                 ErrorCode::MalformedJson,
-                "missing field `orders`",
-                "orders",
-            ));
-            Vec::new()
-        }
-    };
-    for key in object.keys() {
-        if !["period", "runDate", "orders"].contains(&key.as_str()) {
-            errors.push(request_error(
+                "invalid type, expected a string",
+                key.as_str(),
+            )),
+            _ => errors.push(request_error(
                 ErrorCode::MalformedJson,
                 format!("unknown field `{key}`, expected `period`, `runDate` or `orders`"),
                 key.as_str(),
-            ));
+            )),
         }
     }
-    if errors.is_empty() {
-        Answer::Success {
+    match orders {
+        Some(orders) if errors.is_empty() => Answer::Success {
             result: OrdersFile {
                 period,
                 run_date,
                 orders,
             },
+        },
+        found => {
+            if found.is_none() && !fields.iter().any(|(key, _)| key == "orders") {
+                errors.insert(
+                    0,
+                    request_error(ErrorCode::MalformedJson, "missing field `orders`", "orders"),
+                );
+            }
+            Answer::Failure { errors }
         }
-    } else {
-        Answer::Failure { errors }
     }
 }
 

@@ -234,19 +234,22 @@ fn maple_month_prints_the_invoices_and_writes_both_csvs() {
     let order_lines: Vec<&str> = orders_csv.split_terminator("\r\n").collect();
     assert_eq!(
         order_lines[0],
-        "poNumber,orderId,orderStatus,invoiceId,amountDue,currency,dueDate"
+        "poNumber,orderId,orderStatus,invoiceId,amountDue,currency,dueDate,reason"
     );
     // One row per order and document, then one per rejected order.
     assert_eq!(order_lines.len(), 1 + 7 + 3, "{orders_csv}");
     assert_eq!(
         order_lines[1],
-        "PO-4401,ORD-1101,delivered,INV-20261201-001,2069.97,CAD,2026-12-31"
+        "PO-4401,ORD-1101,delivered,INV-20261201-001,2069.97,CAD,2026-12-31,"
     );
     assert_eq!(
         order_lines[3],
-        "PO-4401,ORD-1104,refunded,CN-20261201-001,-129.99,CAD,2026-12-31"
+        "PO-4401,ORD-1104,refunded,CN-20261201-001,-129.99,CAD,2026-12-31,"
     );
-    assert_eq!(order_lines[8], "PO-5121,ORD-1106,cancelled,,,,");
+    assert_eq!(
+        order_lines[8],
+        "PO-5121,ORD-1106,cancelled,,,,,E0601: the order was cancelled"
+    );
 
     let invoice_lines: Vec<&str> = invoices_csv.split_terminator("\r\n").collect();
     assert_eq!(
@@ -613,4 +616,103 @@ fn policy_that_does_not_compile_is_rendered_like_check() {
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     let check = procura(&["check", &bad], None);
     assert_eq!(run.stderr, check.stdout);
+}
+
+/// An order nested `depth` arrays deep inside its first line's `amount`.
+fn deep_order(id: &str, depth: usize) -> String {
+    format!(
+        r#"{{"id": "{id}", "group": "north", "status": "delivered", "placedAt": "2026-11-02T09:00:00-05:00", "currency": "CAD", "lines": [{{"id": "L1", "amount": {}"1.00"{}}}]}}"#,
+        "[".repeat(depth),
+        "]".repeat(depth)
+    )
+}
+
+#[test]
+fn a_deeply_nested_order_is_rejected_and_the_run_goes_on() {
+    let good = r#"{"id": "A", "group": "north", "poNumber": "PO-1", "status": "delivered", "placedAt": "2026-11-02T09:00:00-05:00", "currency": "CAD", "lines": [{"id": "L1", "amount": "10.00"}]}"#;
+    for depth in [200, 100_000] {
+        let text = format!(
+            r#"{{"period": "2026-11", "orders": [{good}, {}, "#,
+            deep_order("DEEP", depth)
+        ) + &format!(
+            r#"{{"id": "HUGE", "group": "{}"}}]}}"#,
+            "g".repeat(1_000_000)
+        );
+        let run = invoices("-", &["--format", "json"], Some(text.as_bytes()));
+        ok(&run);
+        let result = &run.json()["result"];
+        assert_eq!(result["invoices"][0]["amountDue"], "10.00", "{result:#}");
+        let rejected = result["rejected"].as_array().unwrap();
+        assert_eq!(rejected.len(), 2, "{result:#}");
+        assert_eq!(rejected[0]["order"], "DEEP");
+        assert_eq!(rejected[0]["code"], "E0101");
+        let path = rejected[0]["path"].as_str().unwrap();
+        assert!(
+            path.starts_with("orders[1].lines[0].amount[0][0]"),
+            "{path}"
+        );
+        assert_eq!(rejected[1]["index"], 2);
+        assert_eq!(rejected[1]["code"], "E0101");
+        assert_eq!(rejected[1]["path"], "orders[2].status");
+        assert!(rejected[1]["message"].as_str().unwrap().len() < 200);
+    }
+
+    // A document that is itself nested too deep is a coded failure, not a crash.
+    let deep_document = "[".repeat(100_000);
+    let run = invoices(
+        "-",
+        &["--format", "json", "--period", "2026-11"],
+        Some(deep_document.as_bytes()),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.json()["errors"][0]["code"], "E0101");
+}
+
+#[test]
+fn bom_starts_every_csv() {
+    let run = invoices(&orders(), &["--csv", "orders", "--bom"], None);
+    ok(&run);
+    assert!(
+        run.stdout.starts_with("\u{feff}poNumber,orderId,"),
+        "{:?}",
+        &run.stdout[..20]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = invoices(&orders(), &["--out", out.to_str().unwrap(), "--bom"], None);
+    ok(&run);
+    for name in ["orders.csv", "invoices.csv"] {
+        let text = fs::read_to_string(out.join(name)).unwrap();
+        assert!(text.starts_with('\u{feff}'), "{name}");
+    }
+    let run = invoices(&orders(), &["--csv", "invoices"], None);
+    assert!(run.stdout.starts_with("invoiceId,"), "no BOM unless asked");
+}
+
+#[test]
+fn hostile_po_numbers_are_neutralised_in_csv() {
+    let orders = json!({ "period": "2026-11", "orders": [
+        { "id": "@SUM(1+9)", "group": "north", "poNumber": "=HYPERLINK(\"http://evil.example/x\",\"Click\")",
+          "status": "delivered", "placedAt": "2026-11-02T09:00:00-05:00",
+          "currency": "CAD", "lines": [{ "id": "L1", "amount": "10.00" }, { "id": "L2", "amount": "-2.00" }] }
+    ]});
+    let text = orders.to_string();
+    let run = invoices("-", &["--csv", "orders"], Some(text.as_bytes()));
+    ok(&run);
+    assert!(
+        run.stdout.contains(
+            "\"'=HYPERLINK(\"\"http://evil.example/x\"\",\"\"Click\"\")\",'@SUM(1+9),delivered,INV-20261201-001,8.00,"
+        ),
+        "{}",
+        run.stdout
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let report = write(
+        dir.path(),
+        "report.json",
+        r#"{"name": "raw", "rows": "orders", "columns": ["orderId"], "neutralizeFormulas": false}"#,
+    );
+    let run = invoices("-", &["--report", &report], Some(text.as_bytes()));
+    ok(&run);
+    assert_eq!(run.stdout, "orderId\r\n@SUM(1+9)\r\n");
 }
