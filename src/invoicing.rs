@@ -286,7 +286,8 @@ fn validate<'p>(
             at,
         ));
     }
-    let order: InvoiceOrder = serde_path_to_error::deserialize(&raw.value).map_err(|error| {
+    let order: InvoiceOrder = serde_path_to_error::deserialize(crate::strict::Strict(&raw.value))
+        .map_err(|error| {
         let error = crate::engine::json_error(&error, &path);
         let mut at = error.path.clone().unwrap_or_else(|| path.clone());
         // An order that is an array fails at an index: `orders[2][0]`, not `orders[2].[0]`.
