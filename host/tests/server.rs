@@ -121,6 +121,7 @@ fn the_conformance_corpus_over_http_is_byte_identical() {
             );
             config.poll = None;
             config.instances = 1;
+            config.trust_inline_profiles = true; // the corpus has inline profiles
             let running = start(&core, config).await;
             let mut connection = Connection::open(running.addr).await.unwrap();
             for case in group {
