@@ -872,8 +872,11 @@ async fn connection(
                 response
             }
         });
+    // hyper's own header timeout would also run while the connection is idle: the
+    // watchdog keeps the two apart instead.
     let served = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        .header_read_timeout(None)
         .serve_connection(io, service);
     tokio::pin!(served);
     let mut draining = false;
