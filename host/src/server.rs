@@ -907,7 +907,12 @@ pub async fn run(service: Arc<Service>, addr: SocketAddr) -> Result<(), StartErr
         .map_err(|error| StartError::Bind { addr, error })?;
     let local = listener.local_addr().unwrap_or(addr);
     let version = service.version();
-    tracing::info!(addr = %local, policy = %version.name, hash = %version.hash, instances = service.config.instances, "serving");
+    let config = &service.config;
+    let tokens = config.tokens.as_ref().map_or(0, Tokens::len);
+    tracing::info!(addr = %local, policy = %version.name, hash = %version.hash, instances = config.instances, trust_inline_profiles = config.trust_inline_profiles, tokens, max_connections = config.max_connections, "serving");
+    if config.trust_inline_profiles && config.tokens.is_none() {
+        tracing::warn!(addr = %local, "inline profiles are trusted and no token is required: anyone who can reach this address can claim any role (docs/servers.md)");
+    }
     serve(listener, service, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
