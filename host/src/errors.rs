@@ -48,6 +48,8 @@ pub enum HostError {
     Trap(String),
     #[error("the instance is unusable after an earlier trap")]
     Broken,
+    #[error("`{path}` holds no token: one per line, blank lines and lines starting with `#` are skipped")]
+    NoTokens { path: String },
 }
 
 impl HostError {

@@ -146,9 +146,8 @@ impl Tokens {
         })?;
         let tokens = Tokens::parse(&text);
         if tokens.is_empty() {
-            return Err(HostError::Read {
+            return Err(HostError::NoTokens {
                 path: path.display().to_string(),
-                error: "the file holds no token (one per line; `#` starts a comment line)".into(),
             });
         }
         Ok(tokens)
