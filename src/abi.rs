@@ -219,8 +219,8 @@ fn inline_profile(request: &str) -> Option<&'static str> {
         return None;
     }
     // A key that reads `buyerProfile` or `userProfile` is written with `Profile` in it, or
-    // with a `\u` escape: without either, no need to parse (most requests, at a fraction of
-    // the cost).
+    // with a `\u` escape: with neither `Profile` nor a backslash, no need to parse (most
+    // requests, at a fraction of the cost).
     if !might_name_a_profile(request) {
         return None;
     }
@@ -232,8 +232,7 @@ fn inline_profile(request: &str) -> Option<&'static str> {
     found
 }
 
-/// Whether `text` has a backslash (an escape could spell any key) or `Profile` in it. Both
-/// searches run on the standard library's word-at-a-time `memchr`.
+/// Whether `text` has a backslash (an escape could spell any key) or `Profile` in it.
 fn might_name_a_profile(text: &str) -> bool {
     text.as_bytes().contains(&b'\\')
         || text.match_indices('P').any(|(at, _)| {
