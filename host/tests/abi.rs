@@ -492,6 +492,27 @@ fn inline_profiles_are_refused_by_default_and_taken_when_trusted() {
         true,
     )
     .unwrap();
+    // An instance broken by a trap is replaced by a fresh one that trusts as well.
+    let tight = Pool::with_trust(
+        &core,
+        Limits {
+            fuel_per_call: 50_000_000,
+            ..Limits::default()
+        },
+        1,
+        source.as_bytes(),
+        Some(directory.as_bytes()),
+        true,
+    )
+    .unwrap();
+    let cut_off = tight.call(Query::Evaluate, big_maple_request(10_000).as_bytes());
+    assert!(cut_off.contains(BUDGET_EXCEEDED), "{cut_off}");
+    assert_eq!(tight.live(), 0, "the broken instance was not dropped");
+    let (query, request) = &requests[0];
+    assert_eq!(
+        tight.call(*query, request.as_bytes()),
+        maple_native(*query, request)
+    );
     for (query, request) in &requests {
         let refused = pool.call(*query, request.as_bytes());
         assert!(
