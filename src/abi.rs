@@ -25,15 +25,26 @@ use crate::engine::{diagnostic_error, to_json, Engine};
 use crate::errors::{request_error, ErrorCode};
 
 /// The version of this ABI: bumped whenever an export's signature or meaning changes.
-pub const ABI_VERSION: u32 = 1;
+/// Version 2 added `procura_set_trust_inline_profiles` and refuses inline profiles by default.
+pub const ABI_VERSION: u32 = 2;
 
 /// Code of the failure answered for a handle that does not name a compiled policy.
 pub const UNKNOWN_HANDLE: &str = "E0502";
 
+/// Code of the failure answered for a request that carries an inline profile
+/// (`buyerProfile`, `userProfile`) to a policy whose host does not trust them.
+pub const INLINE_PROFILE_NOT_TRUSTED: &str = "E0515";
+
+/// A compiled policy and whether its host vouches for the inline profiles of requests.
+struct Stored {
+    engine: Engine,
+    trust_inline_profiles: bool,
+}
+
 /// The compiled policies of this instance, by handle.
 struct Table {
     next: u32,
-    engines: BTreeMap<u32, Engine>,
+    engines: BTreeMap<u32, Stored>,
 }
 
 static TABLE: Mutex<Table> = Mutex::new(Table {
@@ -98,7 +109,13 @@ pub fn compile(source: &[u8], directory: Option<&[u8]>) -> String {
     let handle = with_table(|table| {
         let handle = table.next;
         table.next = table.next.checked_add(1)?;
-        table.engines.insert(handle, stored);
+        table.engines.insert(
+            handle,
+            Stored {
+                engine: stored,
+                trust_inline_profiles: false,
+            },
+        );
         Some(handle)
     });
     let Some(handle) = handle else {
@@ -119,8 +136,18 @@ pub fn compile(source: &[u8], directory: Option<&[u8]>) -> String {
 
 /// Answers a request (JSON bytes) with the policy of `handle`: the engine's answer JSON,
 /// byte for byte what `Engine::*_json` returns. The safe core of the query exports.
+///
+/// Unless the host trusts inline profiles for this policy ([`set_trust_inline_profiles`]), a
+/// request that carries one (`buyerProfile`, `userProfile`, also under `checkout`, with any
+/// value but `null`) is refused with [`INLINE_PROFILE_NOT_TRUSTED`] before the engine sees it.
 pub fn query(handle: u32, query: Query, request: &[u8]) -> String {
-    let Some(engine) = with_table(|table| table.engines.get(&handle).cloned()) else {
+    let found = with_table(|table| {
+        table
+            .engines
+            .get(&handle)
+            .map(|stored| (stored.engine.clone(), stored.trust_inline_profiles))
+    });
+    let Some((engine, trusted)) = found else {
         return failure(vec![EvalError {
             code: UNKNOWN_HANDLE.to_owned(),
             message: format!("no compiled policy has the handle {handle}"),
@@ -137,6 +164,23 @@ pub fn query(handle: u32, query: Query, request: &[u8]) -> String {
             "",
         )]);
     };
+    if !trusted {
+        if let Some(path) = inline_profile(request) {
+            return failure(vec![EvalError {
+                code: INLINE_PROFILE_NOT_TRUSTED.to_owned(),
+                message: format!(
+                    "the request carries an inline profile at `{path}`; this service does not trust inline profiles"
+                ),
+                help: Some(
+                    "name the user by id and let the directory describe them; only a host whose caller built the profile itself may trust inline profiles"
+                        .into(),
+                ),
+                path: Some(path.to_owned()),
+                rule: None,
+                span: None,
+            }]);
+        }
+    }
     match query {
         Query::Evaluate => engine.evaluate_json(request),
         Query::Authorize => engine.authorize_json(request),
@@ -148,6 +192,149 @@ pub fn query(handle: u32, query: Query, request: &[u8]) -> String {
 /// Drops the policy of `handle`; returns whether there was one.
 pub fn release(handle: u32) -> bool {
     with_table(|table| table.engines.remove(&handle).is_some())
+}
+
+/// Whether requests to the policy of `handle` may carry inline profiles (they are refused
+/// by default); returns whether `handle` names a policy.
+pub fn set_trust_inline_profiles(handle: u32, trust: bool) -> bool {
+    with_table(|table| match table.engines.get_mut(&handle) {
+        Some(stored) => {
+            stored.trust_inline_profiles = trust;
+            true
+        }
+        None => false,
+    })
+}
+
+/// The keys of the request contract that carry a user inline.
+const PROFILE_KEYS: [&str; 2] = ["buyerProfile", "userProfile"];
+
+/// Where `request` carries an inline profile: a top-level `buyerProfile` or `userProfile`
+/// with any value but `null`, or one under a top-level `checkout` (progress requests), as
+/// its JSON path. `None` also for input that is not JSON (or too large): the engine, which
+/// reads the same grammar with the same limits, refuses that anyway.
+fn inline_profile(request: &str) -> Option<&'static str> {
+    use serde::de::DeserializeSeed;
+    if request.len() > crate::engine::MAX_JSON_BYTES {
+        return None;
+    }
+    // A key that reads `buyerProfile` or `userProfile` is written with `Profile` in it, or
+    // with a `\u` escape: with neither `Profile` nor a backslash, no need to parse (most
+    // requests, at a fraction of the cost).
+    if !might_name_a_profile(request) {
+        return None;
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(request);
+    let found = Scan { in_checkout: false }
+        .deserialize(&mut deserializer)
+        .ok()?;
+    deserializer.end().ok()?;
+    found
+}
+
+/// Whether `text` has a backslash (an escape could spell any key) or `Profile` in it.
+fn might_name_a_profile(text: &str) -> bool {
+    text.as_bytes().contains(&b'\\')
+        || text.match_indices('P').any(|(at, _)| {
+            text.get(at + 1..)
+                .is_some_and(|rest| rest.starts_with("rofile"))
+        })
+}
+
+/// Looks through one JSON value for inline profiles without building it; see
+/// [`inline_profile`].
+#[derive(Clone, Copy)]
+struct Scan {
+    in_checkout: bool,
+}
+
+impl Scan {
+    fn path(self, key: &str) -> &'static str {
+        match (self.in_checkout, key) {
+            (false, "buyerProfile") => "buyerProfile",
+            (false, _) => "userProfile",
+            (true, "buyerProfile") => "checkout.buyerProfile",
+            (true, _) => "checkout.userProfile",
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Scan {
+    type Value = Option<&'static str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Scan {
+    type Value = Option<&'static str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i128<E>(self, _: i128) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u128<E>(self, _: u128) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if PROFILE_KEYS.contains(&key.as_str()) {
+                let value = map.next_value::<Option<serde::de::IgnoredAny>>()?;
+                if value.is_some() {
+                    found = found.or(Some(self.path(&key)));
+                }
+            } else if key == "checkout" && !self.in_checkout {
+                let nested = map.next_value_seed(Scan { in_checkout: true })?;
+                found = found.or(nested);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
 }
 
 // ─── the exports ─────────────────────────────────────────────────────────────────────
@@ -314,6 +501,14 @@ pub extern "C" fn procura_release(handle: u32) -> u32 {
     u32::from(release(handle))
 }
 
+/// Whether requests to the policy of `handle` may carry inline profiles: `trust` 1 allows
+/// them, 0 refuses them with `E0515` (the default for every new handle). Answers 1 if
+/// `handle` names a policy, 0 if not.
+#[no_mangle]
+pub extern "C" fn procura_set_trust_inline_profiles(handle: u32, trust: u32) -> u32 {
+    u32::from(set_trust_inline_profiles(handle, trust != 0))
+}
+
 /// [`ABI_VERSION`].
 #[no_mangle]
 pub extern "C" fn procura_abi_version() -> u32 {
@@ -348,6 +543,7 @@ mod tests {
             native.evaluate_json(REQUEST)
         );
         assert!(release(handle));
+        assert!(!set_trust_inline_profiles(handle, true));
         assert!(!release(handle));
         let gone = query(handle, Query::Evaluate, REQUEST.as_bytes());
         assert!(gone.contains(UNKNOWN_HANDLE), "{gone}");
@@ -359,5 +555,71 @@ mod tests {
         assert!(answer.starts_with(r#"{"type":"failure""#), "{answer}");
         let answer = compile(POLICY.as_bytes(), Some(b"\xff"));
         assert!(answer.contains("E0101"), "{answer}");
+    }
+
+    #[test]
+    fn inline_profiles_are_found_wherever_the_engine_reads_them() {
+        for (request, path) in [
+            (
+                r#"{"buyer":"a","buyerProfile":{"id":"a"}}"#,
+                Some("buyerProfile"),
+            ),
+            (
+                r#"{"user":"a","userProfile":{"id":"a","roles":[]}}"#,
+                Some("userProfile"),
+            ),
+            (r#"{"buyerProfile":1}"#, Some("buyerProfile")),
+            (r#"{"buyerProfile":false}"#, Some("buyerProfile")),
+            (r#"{"buyer\u0050rofile":{}}"#, Some("buyerProfile")),
+            (
+                r#"{"user\u0050\u0072\u006f\u0066\u0069\u006c\u0065":{}}"#,
+                Some("userProfile"),
+            ),
+            (r#"{"buyer":"a","note":"\u0041 Profile"}"#, None),
+            (r#"{"buyer":"a","note":"buyerProfile"}"#, None),
+            (
+                r#"{"buyerProfile":null,"buyerProfile":{}}"#,
+                Some("buyerProfile"),
+            ),
+            (
+                r#"{"checkout":{"buyer":"a","buyerProfile":{"id":"a"}},"now":"x"}"#,
+                Some("checkout.buyerProfile"),
+            ),
+            (r#"{"buyer":"a","buyerProfile":null}"#, None),
+            (r#"{"buyer":"a","order":{"buyerProfile":{}}}"#, None),
+            (r#"{"checkout":{"checkout":{"buyerProfile":{}}}}"#, None),
+            (r#"{"checkout":"buyerProfile"}"#, None),
+            (r#"["buyerProfile"]"#, None),
+            (r#"{"buyerProfile":{}"#, None),
+            ("", None),
+        ] {
+            assert_eq!(inline_profile(request), path, "{request}");
+        }
+    }
+
+    #[test]
+    fn inline_profiles_are_refused_unless_trusted() {
+        let compiled: serde_json::Value =
+            serde_json::from_str(&compile(POLICY.as_bytes(), Some(DIRECTORY.as_bytes()))).unwrap();
+        let handle = u32::try_from(compiled["result"]["handle"].as_u64().unwrap()).unwrap();
+        let mut request: serde_json::Value = serde_json::from_str(REQUEST).unwrap();
+        request["buyerProfile"] = serde_json::json!({
+            "id": "ana@maple.example",
+            "roles": [{"role": "requester", "group": "north"}],
+        });
+        let request = request.to_string();
+        let refused = query(handle, Query::Evaluate, request.as_bytes());
+        assert!(refused.contains(INLINE_PROFILE_NOT_TRUSTED), "{refused}");
+        assert!(refused.contains(r#""path":"buyerProfile""#), "{refused}");
+        assert!(set_trust_inline_profiles(handle, true));
+        let native = Engine::from_json(POLICY, Some(DIRECTORY)).unwrap();
+        assert_eq!(
+            query(handle, Query::Evaluate, request.as_bytes()),
+            native.evaluate_json(&request)
+        );
+        assert!(set_trust_inline_profiles(handle, false));
+        let refused = query(handle, Query::Evaluate, request.as_bytes());
+        assert!(refused.contains(INLINE_PROFILE_NOT_TRUSTED), "{refused}");
+        assert!(release(handle));
     }
 }

@@ -1,6 +1,7 @@
 //! `procura serve --policy P [--directory D] [--addr 127.0.0.1:8181]`: the HTTP decision
 //! service, every evaluation run in the core WebAssembly module through wasmtime (the crate
-//! `procura-host`; routes, errors and reload are documented there and in the README).
+//! `procura-host`; routes, errors and reload are documented there and in the README; trust,
+//! tokens, timeouts and the connection cap in `docs/servers.md`).
 //!
 //! Runs until Ctrl-C or SIGTERM. Exit 1 when the policy does not compile at start (every
 //! error is printed); 2 when the module or a file cannot be loaded or the address is taken.
@@ -11,7 +12,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use procura_host::server::{self, Config, LogFormat, Service, StartError};
+use procura_host::server::{self, Config, LogFormat, Service, StartError, Tokens};
 use procura_host::{CoreModule, Limits};
 
 use crate::status::Status;
@@ -60,6 +61,30 @@ pub struct Args {
     /// How often to look for changed policy or directory files, in milliseconds; 0: never.
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     poll_ms: u64,
+    /// Accept requests that carry the user inline (`buyerProfile`, `userProfile`) instead of
+    /// naming one of the directory. Without it they get 400 (E0515). Only for a service whose
+    /// every caller is a backend that built the profile itself: never behind a browser.
+    #[arg(long)]
+    trust_inline_profiles: bool,
+    /// Require `Authorization: Bearer <token>` on every route but /healthz, with one of the
+    /// tokens in FILE (one per line; blank lines and lines starting with `#` are skipped);
+    /// otherwise 401 (E0516).
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Seconds a client has to send a request head (from connecting, or from its first byte
+    /// after an idle spell); then the connection is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    header_timeout: u64,
+    /// Seconds a client has to send a request body after its head; then 408 (E0517).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    body_timeout: u64,
+    /// Seconds a keep-alive connection may stay idle between requests; then it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    idle_timeout: u64,
+    /// The most connections served at once; more wait in the listen backlog until one
+    /// closes.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    max_connections: usize,
     /// The log format (on stderr).
     #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
     log_format: Logs,
@@ -99,6 +124,20 @@ pub fn run(args: &Args) -> Status {
     };
     config.body_limit = args.body_limit;
     config.poll = (args.poll_ms > 0).then(|| Duration::from_millis(args.poll_ms));
+    config.trust_inline_profiles = args.trust_inline_profiles;
+    if let Some(path) = &args.token_file {
+        match Tokens::read(path) {
+            Ok(tokens) => config.tokens = Some(tokens),
+            Err(error) => {
+                eprintln!("procura serve: {error}");
+                return Status::Trouble;
+            }
+        }
+    }
+    config.header_timeout = Duration::from_secs(args.header_timeout.max(1));
+    config.body_timeout = Duration::from_secs(args.body_timeout.max(1));
+    config.idle_timeout = Duration::from_secs(args.idle_timeout.max(1));
+    config.max_connections = args.max_connections.max(1);
     let outcome =
         Service::new(module, config).and_then(|service| server::run_blocking(service, args.addr));
     match outcome {

@@ -193,3 +193,282 @@ fn serve_refuses_a_policy_that_does_not_compile() {
     assert!(stderr.contains("does not compile"), "{stderr}");
     assert!(stderr.contains("error["), "{stderr}");
 }
+
+/// `procura serve` on the Maple example on a free port, with `extra` arguments: the running
+/// server and its address.
+fn spawn_maple(root: &Path, module: &Path, extra: &[&str]) -> (Server, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_procura"))
+        .current_dir(root)
+        .args([
+            "serve",
+            "--policy",
+            "examples/maple.procura",
+            "--directory",
+            "examples/maple.directory.json",
+            "--addr",
+            "127.0.0.1:0",
+            "--poll-ms",
+            "0",
+            "--module",
+        ])
+        .arg(module)
+        .arg("--module-cache")
+        .arg(env!("CARGO_TARGET_TMPDIR"))
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let server = Server(child);
+    let (lines, logged) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("serve: {line}");
+            if lines.send(line).is_err() {
+                // Keep draining so that the server never blocks on a full pipe.
+                continue;
+            }
+        }
+    });
+    let addr = loop {
+        let line = logged
+            .recv_timeout(Duration::from_secs(240))
+            .expect("procura serve did not start within 240 s");
+        if let Some(rest) = line.split("addr=").nth(1) {
+            break rest.split_whitespace().next().unwrap().parse().unwrap();
+        }
+    };
+    (server, addr)
+}
+
+/// Like [`http`], with extra header lines (`name: value`).
+fn http_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: &str,
+) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let extra: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+fn code(body: &str) -> String {
+    let value: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    value["errors"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Maple requests of the four kinds that carry Ana inline, with the native answer of each:
+/// `(route, request, native answer)`.
+fn maple_inline_requests(root: &Path) -> Vec<(&'static str, String, String)> {
+    use serde_json::{json, Value};
+    let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap();
+    let engine = procura::Engine::from_json(
+        &read("examples/maple.procura"),
+        Some(&read("examples/maple.directory.json")),
+    )
+    .unwrap();
+    let ana = json!({
+        "id": "ana@maple.example",
+        "manager": "paul@maple.example",
+        "roles": [{ "role": "requester", "group": "north" }]
+    });
+    let mut checkout: Value = serde_json::from_str(&read("examples/maple.request.json")).unwrap();
+    checkout["buyerProfile"] = ana.clone();
+    let authorize = json!({
+        "user": "ana@maple.example",
+        "userProfile": ana.clone(),
+        "action": "place_orders",
+        "resource": { "group": "north", "kind": "order" }
+    });
+    let badges = json!({
+        "buyer": "ana@maple.example",
+        "buyerProfile": ana.clone(),
+        "group": "north",
+        "currency": "CAD",
+        "products": [{ "id": "P1", "category": "office/paper", "unitPrice": "12.00" }]
+    });
+    let approvals: Value = serde_json::from_str(&read("examples/maple.approvals.json")).unwrap();
+    let mut large: Value = serde_json::from_str(&read("examples/maple.large-order.json")).unwrap();
+    large["buyerProfile"] = json!({
+        "id": large["buyer"],
+        "roles": [{ "role": "requester", "group": large["group"] }]
+    });
+    let progress = json!({
+        "checkout": large,
+        "submittedAt": approvals["submittedAt"],
+        "now": "2026-11-25T09:00:00-05:00",
+        "events": approvals["events"],
+    });
+    let (checkout, authorize, badges, progress) = (
+        checkout.to_string(),
+        authorize.to_string(),
+        badges.to_string(),
+        progress.to_string(),
+    );
+    vec![
+        (
+            "evaluate",
+            checkout.clone(),
+            engine.evaluate_json(&checkout),
+        ),
+        (
+            "authorize",
+            authorize.clone(),
+            engine.authorize_json(&authorize),
+        ),
+        ("badges", badges.clone(), engine.badges_json(&badges)),
+        (
+            "progress",
+            progress.clone(),
+            engine.progress_json(&progress),
+        ),
+    ]
+}
+
+#[test]
+fn serve_guards_tokens_refuses_inline_profiles_and_cuts_off_slow_clients() {
+    let root = repo();
+    let Some(module) = core_module(&root) else {
+        return;
+    };
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("serve-tokens-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let token_file = dir.join("tokens");
+    std::fs::write(&token_file, "# the back office\n\nback-office-token\n").unwrap();
+    let (server, addr) = spawn_maple(
+        &root,
+        &module,
+        &[
+            "--token-file",
+            token_file.to_str().unwrap(),
+            "--header-timeout",
+            "1",
+        ],
+    );
+    let request = std::fs::read_to_string(root.join("examples/maple.request.json")).unwrap();
+    let token = "authorization: Bearer back-office-token";
+
+    // /healthz is open; everything else wants the token.
+    let (status, _, body) = http(addr, "GET", "/healthz", "");
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+    for headers in [&[][..], &["authorization: Bearer nope"][..]] {
+        let (status, head, body) = http_with(addr, "POST", "/v1/evaluate", headers, &request);
+        assert_eq!(
+            (status, code(&body).as_str()),
+            (401, "E0516"),
+            "{headers:?}"
+        );
+        assert!(head.contains("www-authenticate: bearer"), "{head}");
+    }
+    let (status, _, served) = http_with(addr, "POST", "/v1/evaluate", &[token], &request);
+    assert_eq!(status, 200, "{served}");
+    let engine = procura::Engine::from_json(
+        &std::fs::read_to_string(root.join("examples/maple.procura")).unwrap(),
+        Some(&std::fs::read_to_string(root.join("examples/maple.directory.json")).unwrap()),
+    )
+    .unwrap();
+    assert_eq!(served, engine.evaluate_json(&request));
+
+    // Inline profiles: 400, E0515, on every question.
+    let inline = maple_inline_requests(&root);
+    for (route, request, _) in &inline {
+        let (status, _, body) = http_with(addr, "POST", &format!("/v1/{route}"), &[token], request);
+        assert_eq!(
+            (status, code(&body).as_str()),
+            (400, "E0515"),
+            "{route}: {body}"
+        );
+    }
+
+    // 20 connections that send half a request line and stop are closed by the server.
+    let mut slow: Vec<TcpStream> = (0..20)
+        .map(|_| {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            stream.write_all(b"POST /v1/evaluate HT").unwrap();
+            stream
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    for stream in &mut slow {
+        let left = Duration::from_secs(15).saturating_sub(started.elapsed());
+        stream
+            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .unwrap();
+        let mut buffer = [0u8; 256];
+        match stream.read(&mut buffer) {
+            Ok(0) => {}
+            Ok(n) => panic!("a slow client got an answer: {:?}", &buffer[..n]),
+            Err(error) => assert!(
+                !matches!(
+                    error.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+                "a slow connection was still open after 15 s"
+            ),
+        }
+    }
+    drop(server);
+
+    // With --trust-inline-profiles the same requests get the native answers.
+    let (_trusting, addr) = spawn_maple(&root, &module, &["--trust-inline-profiles"]);
+    for (route, request, native) in &inline {
+        let (status, _, body) = http(addr, "POST", &format!("/v1/{route}"), request);
+        assert_eq!(&body, native, "{route}");
+        assert_eq!(status, 200, "{route}: {body}");
+    }
+}
+
+#[test]
+fn serve_refuses_an_empty_token_file() {
+    let root = repo();
+    let Some(module) = core_module(&root) else {
+        return;
+    };
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("serve-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let token_file = dir.join("tokens");
+    std::fs::write(&token_file, "# nothing here\n\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_procura"))
+        .current_dir(&root)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--policy",
+            "examples/maple.procura",
+            "--token-file",
+        ])
+        .arg(&token_file)
+        .arg("--module")
+        .arg(&module)
+        .arg("--module-cache")
+        .arg(env!("CARGO_TARGET_TMPDIR"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("holds no token"), "{stderr}");
+}

@@ -40,11 +40,25 @@ test("the Maple cart on Node equals `procura eval`, byte for byte", async () => 
   assert.equal(JSON.parse(answer).type, "success");
 });
 
-test("the module imports nothing and speaks ABI 1", async () => {
+test("the module imports nothing and speaks ABI 2", async () => {
   const module = await WebAssembly.compile(await readFile(path("pkg/core/procura.wasm")));
   assert.deepEqual(WebAssembly.Module.imports(module), []);
   const core = await ProcuraCore.load(path("pkg/core/procura.wasm"));
   assert.match(core.engineVersion(), /^\d+\.\d+\.\d+/);
+});
+
+test("inline profiles are refused until trusted", async () => {
+  const core = await ProcuraCore.load(path("pkg/core/procura.wasm"));
+  const { handle } = core.compile(
+    await readFile(path("examples/maple.procura"), "utf8"),
+    await readFile(path("examples/maple.directory.json"), "utf8"),
+  );
+  const request = JSON.parse(await readFile(path("examples/maple.request.json"), "utf8"));
+  request.buyerProfile = { id: request.buyer, roles: [{ role: "requester", group: "north" }] };
+  const refused = JSON.parse(core.evaluate(handle, JSON.stringify(request)));
+  assert.equal(refused.errors[0].code, "E0515");
+  assert.ok(core.trustInlineProfiles(handle));
+  assert.equal(JSON.parse(core.evaluate(handle, JSON.stringify(request))).type, "success");
 });
 
 test("bad input is a coded failure, and a released handle is unknown", async () => {

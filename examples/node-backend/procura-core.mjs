@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 export class ProcuraCore {
   /** Loads and instantiates the module at `path` (a file path or URL). */
@@ -104,6 +104,15 @@ export class ProcuraCore {
 
   progress(handle, request) {
     return this.#ask("procura_progress", handle, request);
+  }
+
+  /**
+   * Lets requests to the policy of `handle` carry the user inline (`buyerProfile`,
+   * `userProfile`); refused with E0515 unless set. Only for profiles this backend built
+   * itself, never ones a browser sent. Whether the handle named a policy.
+   */
+  trustInlineProfiles(handle, trust = true) {
+    return this.exports.procura_set_trust_inline_profiles(handle, trust ? 1 : 0) === 1;
   }
 
   /** Frees a compiled policy: whether the handle named one. */

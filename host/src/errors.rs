@@ -24,6 +24,13 @@ pub const NOT_FOUND: &str = "E0512";
 pub const METHOD_NOT_ALLOWED: &str = "E0513";
 /// The request body could not be read.
 pub const BAD_BODY: &str = "E0514";
+/// The request carries an inline profile (`buyerProfile`, `userProfile`) and the host does
+/// not trust them (answered by the module itself).
+pub const INLINE_PROFILE_NOT_TRUSTED: &str = "E0515";
+/// The service wants a bearer token and the request has none, or a wrong one.
+pub const UNAUTHORIZED: &str = "E0516";
+/// The request body did not arrive within the service's body timeout.
+pub const BODY_TIMEOUT: &str = "E0517";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostError {
@@ -41,6 +48,8 @@ pub enum HostError {
     Trap(String),
     #[error("the instance is unusable after an earlier trap")]
     Broken,
+    #[error("`{path}` holds no token: one per line, blank lines and lines starting with `#` are skipped")]
+    NoTokens { path: String },
 }
 
 impl HostError {

@@ -5,7 +5,8 @@
 //! - [`CoreModule`]: the module, compiled once; [`Instance`]: a store + instance with a fuel
 //!   budget per call and a memory cap, speaking the ABI.
 //! - [`Pool`]: a bounded set of instances with one policy version compiled in each.
-//! - [`server`]: the axum service (routes, hot reload, decision ids, coded errors).
+//! - [`server`]: the HTTP service (axum routes on hyper: hot reload, decision ids, coded
+//!   errors, inline-profile trust, bearer tokens, timeouts and a connection cap).
 //! - [`client`] and [`load`]: a minimal HTTP/1.1 client and the load generator used by the
 //!   tests and `procura-load`.
 //!

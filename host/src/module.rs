@@ -8,7 +8,7 @@ use wasmtime::{Config, Engine, Memory, Module, ResourceLimiter, Store, Trap, Typ
 use crate::errors::HostError;
 
 /// The ABI version this host speaks (`procura_abi_version`).
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// Which question a request asks: one export each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -257,6 +257,7 @@ struct Exports {
     compile: TypedFunc<(u32, u32, u32, u32), u64>,
     queries: [TypedFunc<(u32, u32, u32), u64>; 4],
     release: TypedFunc<u32, u32>,
+    trust: TypedFunc<(u32, u32), u32>,
     abi_version: TypedFunc<(), u32>,
     engine_version: TypedFunc<(), u64>,
 }
@@ -293,6 +294,7 @@ impl Exports {
                 func!(Query::Progress.export()),
             ],
             release: func!("procura_release"),
+            trust: func!("procura_set_trust_inline_profiles"),
             abi_version: func!("procura_abi_version"),
             engine_version: func!("procura_engine_version"),
         })
@@ -495,6 +497,24 @@ impl Instance {
                 .release
                 .call(&mut this.store, handle)
                 .map(|released| released != 0)
+                .map_err(Self::trap)
+        })
+    }
+
+    /// `procura_set_trust_inline_profiles`: whether requests to the policy of `handle` may
+    /// carry inline profiles (`buyerProfile`, `userProfile`); refused with `E0515` unless set.
+    /// Answers whether `handle` named a policy.
+    pub fn set_trust_inline_profiles(
+        &mut self,
+        handle: u32,
+        trust: bool,
+    ) -> Result<bool, HostError> {
+        let fuel = self.limits.fuel_per_call;
+        self.guarded(fuel, |this| {
+            this.exports
+                .trust
+                .call(&mut this.store, (handle, u32::from(trust)))
+                .map(|known| known != 0)
                 .map_err(Self::trap)
         })
     }

@@ -79,6 +79,7 @@ pub struct Pool {
     module: CoreModule,
     limits: Limits,
     size: usize,
+    trust_inline_profiles: bool,
     version: Arc<PolicyVersion>,
     state: Mutex<State>,
     returned: Condvar,
@@ -96,13 +97,28 @@ impl std::fmt::Debug for Pool {
 impl Pool {
     /// Compiles the policy in a first instance; at most `size` (at least 1) instances will
     /// ever exist at once. A policy that does not compile is [`PoolError::Rejected`] with the
-    /// module's answer, which lists every error.
+    /// module's answer, which lists every error. Requests carrying inline profiles are
+    /// refused (`E0515`); see [`Pool::with_trust`].
     pub fn new(
         module: &CoreModule,
         limits: Limits,
         size: usize,
         source: &[u8],
         directory: Option<&[u8]>,
+    ) -> Result<Pool, PoolError> {
+        Pool::with_trust(module, limits, size, source, directory, false)
+    }
+
+    /// Like [`Pool::new`]; with `trust_inline_profiles`, requests may carry the user inline
+    /// (`buyerProfile`, `userProfile`) instead of naming one of the directory. Only for a
+    /// caller that built the profile itself: never forward a profile a client sent.
+    pub fn with_trust(
+        module: &CoreModule,
+        limits: Limits,
+        size: usize,
+        source: &[u8],
+        directory: Option<&[u8]>,
+        trust_inline_profiles: bool,
     ) -> Result<Pool, PoolError> {
         let mut instance = module.instance(limits)?;
         let answer = instance.compile(source, directory)?;
@@ -115,6 +131,9 @@ impl Pool {
                 )
             }
         };
+        if trust_inline_profiles {
+            trust(&mut instance, compiled.handle)?;
+        }
         let version = PolicyVersion {
             name: compiled.policy.name,
             hash: compiled.policy.hash,
@@ -127,6 +146,7 @@ impl Pool {
             module: module.clone(),
             limits,
             size: size.max(1),
+            trust_inline_profiles,
             version: Arc::new(version),
             state: Mutex::new(State {
                 idle: vec![Worker {
@@ -147,6 +167,11 @@ impl Pool {
     /// The most instances this pool makes.
     pub fn size(&self) -> usize {
         self.size
+    }
+
+    /// Whether requests may carry inline profiles.
+    pub fn trusts_inline_profiles(&self) -> bool {
+        self.trust_inline_profiles
     }
 
     /// How many instances exist now (idle or busy).
@@ -213,6 +238,9 @@ impl Pool {
         let answer = instance.compile(&self.version.source, self.version.directory.as_deref())?;
         match serde_json::from_str::<CompileAnswer>(&answer) {
             Ok(CompileAnswer::Success { result }) if result.policy.hash == self.version.hash => {
+                if self.trust_inline_profiles {
+                    trust(&mut instance, result.handle)?;
+                }
                 Ok(Worker {
                     instance,
                     handle: result.handle,
@@ -222,5 +250,16 @@ impl Pool {
                 "the policy compiled before no longer does: {answer}"
             ))),
         }
+    }
+}
+
+/// Lets the policy of `handle` take inline profiles.
+fn trust(instance: &mut Instance, handle: u32) -> Result<(), HostError> {
+    if instance.set_trust_inline_profiles(handle, true)? {
+        Ok(())
+    } else {
+        Err(HostError::Abi(format!(
+            "procura_set_trust_inline_profiles does not know the handle {handle} just compiled"
+        )))
     }
 }

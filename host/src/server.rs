@@ -12,23 +12,35 @@
 //! compiles the new version in a new pool, and swaps it in atomically; requests already
 //! running finish on the old pool. A version that does not compile is rejected with a log
 //! line and the old one keeps serving.
+//!
+//! Trust and bounds (`docs/servers.md`): requests carrying inline profiles are refused
+//! (`E0515`, 400) unless [`Config::trust_inline_profiles`]; with [`Config::tokens`] every
+//! route but `/healthz` wants `Authorization: Bearer <token>` (else 401, `E0516`); a client
+//! has [`Config::header_timeout`] to send a request head, [`Config::body_timeout`] to send
+//! its body (else 408, `E0517`) and may stay idle [`Config::idle_timeout`] between requests;
+//! at most [`Config::max_connections`] connections are served at once, the others wait in
+//! the listen backlog until one closes.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::errors::{self, failure_json, HostError};
 use crate::module::{CoreModule, Limits, Query};
@@ -53,10 +65,29 @@ pub struct Config {
     pub body_limit: usize,
     /// How often to look for a changed policy or directory; `None`: never.
     pub poll: Option<Duration>,
+    /// Whether requests may carry the user inline (`buyerProfile`, `userProfile`) instead of
+    /// naming one of the directory. Off by default: such requests get 400 (`E0515`). Only for
+    /// a service whose every caller is a trusted backend that built the profile itself.
+    pub trust_inline_profiles: bool,
+    /// The bearer tokens accepted; `None`: no authentication.
+    pub tokens: Option<Tokens>,
+    /// How long a client has to send a request head, counted from the connection's start or
+    /// from the first byte after an idle spell; past it the connection is closed.
+    pub header_timeout: Duration,
+    /// How long a client has to send a request body once its head arrived; past it the
+    /// answer is 408 (`E0517`) and the connection is closed.
+    pub body_timeout: Duration,
+    /// How long a connection may stay idle between requests (or not read its answer)
+    /// before it is closed.
+    pub idle_timeout: Duration,
+    /// The most connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 impl Config {
-    /// Defaults: one instance per core, [`Limits::default`], 1 MiB bodies, a 1 s poll.
+    /// Defaults: one instance per core, [`Limits::default`], 1 MiB bodies, a 1 s poll, inline
+    /// profiles refused, no tokens, timeouts of 10 s (head), 30 s (body) and 60 s (idle), at
+    /// most 1024 connections.
     pub fn new(policy: impl Into<PathBuf>, directory: Option<PathBuf>) -> Config {
         Config {
             policy: policy.into(),
@@ -65,7 +96,85 @@ impl Config {
             limits: Limits::default(),
             body_limit: 1024 * 1024,
             poll: Some(Duration::from_secs(1)),
+            trust_inline_profiles: false,
+            tokens: None,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
         }
+    }
+}
+
+/// The bearer tokens a service accepts, kept as SHA-256 digests and compared in constant
+/// time.
+#[derive(Clone)]
+pub struct Tokens {
+    digests: Vec<[u8; 32]>,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tokens({} tokens)", self.digests.len())
+    }
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).into()
+}
+
+impl Tokens {
+    /// The tokens of a token file's text: one per line, surrounding blanks trimmed; empty
+    /// lines and lines starting with `#` are skipped.
+    pub fn parse(text: &str) -> Tokens {
+        Tokens {
+            digests: text
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty() && !line.starts_with('#'))
+                .map(|token| sha256(token.as_bytes()))
+                .collect(),
+        }
+    }
+
+    /// Reads a token file (see [`Tokens::parse`]); one without any token is an error.
+    pub fn read(path: &Path) -> Result<Tokens, HostError> {
+        let text = std::fs::read_to_string(path).map_err(|error| HostError::Read {
+            path: path.display().to_string(),
+            error: error.to_string(),
+        })?;
+        let tokens = Tokens::parse(&text);
+        if tokens.is_empty() {
+            return Err(HostError::NoTokens {
+                path: path.display().to_string(),
+            });
+        }
+        Ok(tokens)
+    }
+
+    /// How many tokens there are.
+    pub fn len(&self) -> usize {
+        self.digests.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.digests.is_empty()
+    }
+
+    /// Whether `token` is one of these. Compares digests of equal length without an early
+    /// exit, so the time taken says nothing about how much of a wrong token was right.
+    pub fn accepts(&self, token: &str) -> bool {
+        let presented = sha256(token.as_bytes());
+        let mut accepted = 0u8;
+        for digest in &self.digests {
+            let mut diff = 0u8;
+            for (a, b) in digest.iter().zip(presented.iter()) {
+                diff |= a ^ b;
+            }
+            accepted |= u8::from(std::hint::black_box(diff) == 0);
+        }
+        accepted == 1
     }
 }
 
@@ -127,12 +236,13 @@ impl Service {
     pub fn new(module: CoreModule, config: Config) -> Result<Arc<Service>, StartError> {
         let stamp = stamp(&config);
         let (source, directory) = read_files(&config)?;
-        let pool = Pool::new(
+        let pool = Pool::with_trust(
             &module,
             config.limits,
             config.instances,
             &source,
             directory.as_deref(),
+            config.trust_inline_profiles,
         )
         .map_err(|error| match error {
             PoolError::Rejected(answer) => StartError::Rejected {
@@ -185,12 +295,13 @@ impl Service {
         if old.version().is_from(&source, directory.as_deref()) {
             return Reload::Unchanged;
         }
-        let pool = Pool::new(
+        let pool = Pool::with_trust(
             &self.module,
             self.config.limits,
             self.config.instances,
             &source,
             directory.as_deref(),
+            self.config.trust_inline_profiles,
         );
         match pool {
             Ok(pool) => {
@@ -262,9 +373,8 @@ impl DecisionIds {
     }
 }
 
-/// The routes, on `service`.
+/// The routes, on `service` (behind the bearer-token check when it has tokens).
 pub fn router(service: Arc<Service>) -> Router {
-    let body_limit = service.config.body_limit;
     let mut router = Router::new();
     for query in Query::ALL {
         router = router.route(
@@ -277,8 +387,54 @@ pub fn router(service: Arc<Service>) -> Router {
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&service),
+            authenticate,
+        ))
         .with_state(service)
+}
+
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any case).
+fn bearer(value: &HeaderValue) -> Option<&str> {
+    let (scheme, token) = value.to_str().ok()?.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// With tokens configured, lets through only requests with one of them (and `/healthz`);
+/// the others get 401 (`E0516`), logged without the token they sent.
+async fn authenticate(
+    State(service): State<Arc<Service>>,
+    request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    let Some(tokens) = &service.config.tokens else {
+        return next.run(request).await;
+    };
+    if request.uri().path() == "/healthz" {
+        return next.run(request).await;
+    }
+    let (reason, challenge) = match request.headers().get(header::AUTHORIZATION) {
+        None => ("no Authorization header", "Bearer"),
+        Some(value) => match bearer(value) {
+            None => ("the Authorization header is not a bearer token", "Bearer"),
+            Some(token) if tokens.accepts(token) => return next.run(request).await,
+            Some(_) => (
+                "the bearer token is not accepted",
+                r#"Bearer error="invalid_token""#,
+            ),
+        },
+    };
+    tracing::warn!(method = %request.method(), path = %request.uri().path(), reason, status = 401, "request refused");
+    json_response(
+        StatusCode::UNAUTHORIZED,
+        failure_json(
+            errors::UNAUTHORIZED,
+            &format!("unauthorized: {reason}"),
+            Some("send the header `Authorization: Bearer <token>` with a token of the service's token file"),
+        ),
+        &[("www-authenticate", challenge)],
+    )
 }
 
 fn json_response(status: StatusCode, body: String, extra: &[(&'static str, &str)]) -> Response {
@@ -316,8 +472,10 @@ struct CodeOnly {
 }
 
 /// The HTTP status of an answer: 200 for a success; for a failure, by its first code:
-/// `E0102` 413, other `E01xx` (malformed input) 400, `E0504` 500, anything else (the
-/// request names unknown things, has invalid values, exceeds the budget or memory) 422.
+/// `E0102` 413, other `E01xx` (malformed input) 400, `E0514` and `E0515` (an unreadable
+/// body, an inline profile not trusted) 400, `E0516` 401, `E0517` 408, `E0504` 500, anything
+/// else (the request names unknown things, has invalid values, exceeds the budget or
+/// memory) 422.
 pub fn status_of(answer: &str) -> StatusCode {
     if answer.starts_with(r#"{"type":"success""#) {
         return StatusCode::OK;
@@ -330,8 +488,32 @@ pub fn status_of(answer: &str) -> StatusCode {
     match code.as_str() {
         errors::BODY_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
         errors::ENGINE_FAILED => StatusCode::INTERNAL_SERVER_ERROR,
+        errors::BAD_BODY | errors::INLINE_PROFILE_NOT_TRUSTED => StatusCode::BAD_REQUEST,
+        errors::UNAUTHORIZED => StatusCode::UNAUTHORIZED,
+        errors::BODY_TIMEOUT => StatusCode::REQUEST_TIMEOUT,
         code if code.starts_with("E01") => StatusCode::BAD_REQUEST,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// Why a request body could not be had.
+enum BodyError {
+    TooLarge,
+    TimedOut,
+    Unreadable(String),
+}
+
+/// Reads a whole body of at most `limit` bytes within `timeout`.
+async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<Bytes, BodyError> {
+    use http_body_util::BodyExt;
+    let limited = http_body_util::Limited::new(body, limit);
+    match tokio::time::timeout(timeout, limited.collect()).await {
+        Err(_) => Err(BodyError::TimedOut),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+            Err(BodyError::TooLarge)
+        }
+        Ok(Err(error)) => Err(BodyError::Unreadable(error.to_string())),
     }
 }
 
@@ -339,12 +521,16 @@ async fn decide(
     State(service): State<Arc<Service>>,
     query: Query,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     let started = Instant::now();
     let id = service.ids.next();
     let pool = service.current();
     let hash = pool.version().hash.clone();
+    // The body is read even when it will not be used, so that the connection can carry the
+    // next request.
+    let config = &service.config;
+    let body = read_body(body, config.body_limit, config.body_timeout).await;
     let answer = if !is_json(&headers) {
         failure_json(
             errors::UNSUPPORTED_MEDIA_TYPE,
@@ -353,20 +539,25 @@ async fn decide(
         )
     } else {
         match body {
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => failure_json(
+            Err(BodyError::TooLarge) => failure_json(
                 errors::BODY_TOO_LARGE,
                 &format!(
                     "the request body is larger than the limit of {} bytes",
-                    service.config.body_limit
+                    config.body_limit
                 ),
                 Some("split the request"),
             ),
-            Err(rejection) => failure_json(
-                errors::BAD_BODY,
+            Err(BodyError::TimedOut) => failure_json(
+                errors::BODY_TIMEOUT,
                 &format!(
-                    "the request body could not be read: {}",
-                    rejection.body_text()
+                    "the request body did not arrive within {} ms",
+                    config.body_timeout.as_millis()
                 ),
+                Some("send the whole body right after the head"),
+            ),
+            Err(BodyError::Unreadable(error)) => failure_json(
+                errors::BAD_BODY,
+                &format!("the request body could not be read: {error}"),
                 None,
             ),
             Ok(body) => {
@@ -391,7 +582,14 @@ async fn decide(
     } else {
         tracing::warn!(decision_id = %id, route = %query.route(), status = status.as_u16(), policy = %hash, micros, answer = %truncate(&answer, 300), "decision failed");
     }
-    json_response(status, answer, &[(DECISION_ID, &id), (POLICY_HASH, &hash)])
+    let mut response = json_response(status, answer, &[(DECISION_ID, &id), (POLICY_HASH, &hash)]);
+    if status == StatusCode::REQUEST_TIMEOUT {
+        // The rest of the body is not read: the connection cannot carry another request.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 fn truncate(text: &str, max: usize) -> &str {
@@ -477,7 +675,10 @@ pub async fn watch(service: Arc<Service>, poll: Duration) {
 }
 
 /// Serves `service` on `listener` until `shutdown` completes, with the reload watcher of
-/// its config running alongside.
+/// its config running alongside. At most [`Config::max_connections`] connections are
+/// accepted at once (the others wait in the listen backlog), each bounded by the config's
+/// header and idle timeouts. After `shutdown`, idle connections are closed, requests in
+/// flight finish, and this returns once every connection is closed.
 pub async fn serve(
     listener: TcpListener,
     service: Arc<Service>,
@@ -487,14 +688,215 @@ pub async fn serve(
         .config
         .poll
         .map(|poll| tokio::spawn(watch(Arc::clone(&service), poll)));
-    let served = axum::serve(listener, router(service))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(StartError::Serve);
+    let timeouts = Timeouts {
+        header: service.config.header_timeout,
+        idle: service.config.idle_timeout,
+    };
+    let cap = service
+        .config
+        .max_connections
+        .clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
+    let app = router(service);
+    let slots = Arc::new(Semaphore::new(cap));
+    let (stop, stopping) = watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // E.g. out of file descriptors: wait a little rather than spin.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        tokio::spawn(connection(
+            stream,
+            peer,
+            app.clone(),
+            timeouts,
+            stopping.clone(),
+            slot,
+        ));
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    // Every connection holds a slot until it closes.
+    let _ = slots
+        .acquire_many(u32::try_from(cap).unwrap_or(u32::MAX))
+        .await;
     if let Some(watcher) = watcher {
         watcher.abort();
     }
-    served
+    Ok(())
+}
+
+/// The watchdog's timeouts of a connection.
+#[derive(Debug, Clone, Copy)]
+struct Timeouts {
+    header: Duration,
+    idle: Duration,
+}
+
+/// Where a connection stands, for its watchdog.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// Waiting for a request head since then: the header timeout runs.
+    Head(tokio::time::Instant),
+    /// Idle since then (between requests, or the answer is being written): the idle timeout
+    /// runs; the next byte read starts a head.
+    Idle(tokio::time::Instant),
+    /// A request is being handled: its body has the body timeout, its evaluation the fuel.
+    Handling,
+}
+
+/// A connection's stream, telling its watchdog when bytes arrive after an idle spell.
+struct Watched {
+    stream: TcpStream,
+    phase: Arc<watch::Sender<Phase>>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            this.phase.send_if_modified(|phase| match phase {
+                Phase::Idle(_) => {
+                    *phase = Phase::Head(tokio::time::Instant::now());
+                    true
+                }
+                Phase::Head(_) | Phase::Handling => false,
+            });
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
+
+/// Completes when the connection has overstayed its phase: which timeout ran out.
+async fn watchdog(mut phase: watch::Receiver<Phase>, timeouts: Timeouts) -> &'static str {
+    loop {
+        let now = *phase.borrow_and_update();
+        let (deadline, why) = match now {
+            Phase::Head(since) => (since + timeouts.header, "header timeout"),
+            Phase::Idle(since) => (since + timeouts.idle, "idle timeout"),
+            Phase::Handling => {
+                if phase.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+                continue;
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep_until(deadline) => return why,
+            changed = phase.changed() => {
+                if changed.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
+    }
+}
+
+/// Serves one connection (HTTP/1.1, keep-alive) until the client closes it, a timeout runs
+/// out, or the service stops; `_slot` is its place under the connection cap.
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    timeouts: Timeouts,
+    mut stopping: watch::Receiver<bool>,
+    _slot: OwnedSemaphorePermit,
+) {
+    let (phase, watched) = watch::channel(Phase::Head(tokio::time::Instant::now()));
+    let phase = Arc::new(phase);
+    let io = hyper_util::rt::TokioIo::new(Watched {
+        stream,
+        phase: Arc::clone(&phase),
+    });
+    let app = hyper_util::service::TowerToHyperService::new(app);
+    let service =
+        hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+            let phase = Arc::clone(&phase);
+            let answer = hyper::service::Service::call(&app, request);
+            phase.send_replace(Phase::Handling);
+            async move {
+                let response = answer.await;
+                phase.send_replace(Phase::Idle(tokio::time::Instant::now()));
+                response
+            }
+        });
+    // hyper's own header timeout would also run while the connection is idle: the
+    // watchdog keeps the two apart instead.
+    let served = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .header_read_timeout(None)
+        .serve_connection(io, service);
+    tokio::pin!(served);
+    let mut draining = false;
+    loop {
+        tokio::select! {
+            result = served.as_mut() => {
+                if let Err(error) = result {
+                    tracing::debug!(%peer, %error, "connection ended with an error");
+                }
+                return;
+            }
+            why = watchdog(watched.clone(), timeouts) => {
+                tracing::info!(%peer, reason = why, "connection closed");
+                return;
+            }
+            _ = stopping.changed(), if !draining => {
+                draining = true;
+                served.as_mut().graceful_shutdown();
+            }
+        }
+    }
 }
 
 /// Binds `addr` and serves until Ctrl-C (or SIGTERM): the body of `procura serve`.
@@ -504,7 +906,12 @@ pub async fn run(service: Arc<Service>, addr: SocketAddr) -> Result<(), StartErr
         .map_err(|error| StartError::Bind { addr, error })?;
     let local = listener.local_addr().unwrap_or(addr);
     let version = service.version();
-    tracing::info!(addr = %local, policy = %version.name, hash = %version.hash, instances = service.config.instances, "serving");
+    let config = &service.config;
+    let tokens = config.tokens.as_ref().map_or(0, Tokens::len);
+    tracing::info!(addr = %local, policy = %version.name, hash = %version.hash, instances = config.instances, trust_inline_profiles = config.trust_inline_profiles, tokens, max_connections = config.max_connections, "serving");
+    if config.trust_inline_profiles && config.tokens.is_none() {
+        tracing::warn!(addr = %local, "inline profiles are trusted and no token is required: anyone who can reach this address can claim any role (docs/servers.md)");
+    }
     serve(listener, service, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

@@ -12,13 +12,18 @@ mod common;
 use std::time::Instant;
 
 use procura::contract::Answer;
-use procura_host::errors::{BUDGET_EXCEEDED, MEMORY_EXCEEDED, UNKNOWN_HANDLE};
+use procura_host::errors::{
+    BUDGET_EXCEEDED, INLINE_PROFILE_NOT_TRUSTED, MEMORY_EXCEEDED, UNKNOWN_HANDLE,
+};
 use procura_host::{HostError, Limits, Pool, PoolError, Query};
 use serde_json::Value;
 
-use common::{big_maple_request, cases, core, maple_progress_request, read};
+use common::{
+    big_maple_request, cases, core, has_inline_profile, maple_inline_requests, maple_native,
+    maple_progress_request, read,
+};
 
-const EXPORTS: [&str; 11] = [
+const EXPORTS: [&str; 12] = [
     "memory",
     "procura_alloc",
     "procura_free",
@@ -28,6 +33,7 @@ const EXPORTS: [&str; 11] = [
     "procura_badges",
     "procura_progress",
     "procura_release",
+    "procura_set_trust_inline_profiles",
     "procura_abi_version",
     "procura_engine_version",
 ];
@@ -127,7 +133,7 @@ fn the_conformance_corpus_through_the_abi_is_byte_identical() {
     let all = cases();
     assert!(all.len() >= 100, "only {} cases", all.len());
     let mut failures = Vec::new();
-    let mut compared = 0;
+    let (mut compared, mut refused_inline) = (0, 0);
     for case in &all {
         let native = procura::Engine::from_json(&case.source, case.directory.as_deref());
         let answer = instance
@@ -159,6 +165,15 @@ fn the_conformance_corpus_through_the_abi_is_byte_identical() {
             }
         };
         if let (Some(query), Some(request)) = (case.query(), &case.request) {
+            // Inline profiles are refused by default; the corpus compares trusted answers.
+            if has_inline_profile(request) {
+                let refused = instance.query(handle, query, request.as_bytes()).unwrap();
+                if !refused.contains(&format!(r#""code":"{INLINE_PROFILE_NOT_TRUSTED}""#)) {
+                    failures.push(format!("{}: not refused untrusted: {refused}", case.name));
+                }
+                refused_inline += 1;
+            }
+            assert!(instance.set_trust_inline_profiles(handle, true).unwrap());
             let wasm = instance.query(handle, query, request.as_bytes()).unwrap();
             let expected = case.native_answer();
             if wasm != expected {
@@ -179,7 +194,11 @@ fn the_conformance_corpus_through_the_abi_is_byte_identical() {
         failures.join("\n") + &common::stale_hint()
     );
     assert_eq!(compared, all.len());
-    println!("{compared} conformance cases byte-identical through the ABI");
+    assert!(
+        refused_inline >= 4,
+        "only {refused_inline} inline-profile cases"
+    );
+    println!("{compared} conformance cases byte-identical through the ABI ({refused_inline} with inline profiles, refused until trusted)");
 }
 
 #[test]
@@ -405,4 +424,105 @@ fn a_pool_answers_many_threads_with_the_native_bytes() {
         "200 calls on 8 threads, 3 instances: {:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn inline_profiles_are_refused_by_default_and_taken_when_trusted() {
+    let Some(core) = core() else { return };
+    let (source, directory) = (
+        read("examples/maple.procura"),
+        read("examples/maple.directory.json"),
+    );
+    // Through an instance: refused with E0515 for every question, until trusted.
+    let mut instance = core.instance(Limits::default()).unwrap();
+    let result = compiled(
+        &instance
+            .compile(source.as_bytes(), Some(directory.as_bytes()))
+            .unwrap(),
+    );
+    let handle = u32::try_from(result["handle"].as_u64().unwrap()).unwrap();
+    let requests = maple_inline_requests();
+    for (query, request) in &requests {
+        let answer = instance.query(handle, *query, request.as_bytes()).unwrap();
+        let value: Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(value["type"], "failure", "{query:?}: {answer}");
+        assert_eq!(
+            value["errors"][0]["code"], INLINE_PROFILE_NOT_TRUSTED,
+            "{query:?}: {answer}"
+        );
+        let path = value["errors"][0]["path"].as_str().unwrap();
+        assert!(path.ends_with("Profile"), "{query:?}: {answer}");
+    }
+    // `null` is no profile.
+    let null = r#"{"buyer":"ana@maple.example","buyerProfile":null,"group":"north","currency":"CAD","products":[]}"#;
+    assert_eq!(
+        instance
+            .query(handle, Query::Badges, null.as_bytes())
+            .unwrap(),
+        maple_native(Query::Badges, null)
+    );
+    assert!(instance.set_trust_inline_profiles(handle, true).unwrap());
+    for (query, request) in &requests {
+        let answer = instance.query(handle, *query, request.as_bytes()).unwrap();
+        assert_eq!(answer, maple_native(*query, request), "{query:?}");
+    }
+    assert!(instance.set_trust_inline_profiles(handle, false).unwrap());
+    let (query, request) = &requests[0];
+    let answer = instance.query(handle, *query, request.as_bytes()).unwrap();
+    assert!(answer.contains(INLINE_PROFILE_NOT_TRUSTED), "{answer}");
+    assert!(instance.release(handle).unwrap());
+    assert!(!instance.set_trust_inline_profiles(handle, true).unwrap());
+
+    // Through a pool: the same, per pool.
+    let pool = Pool::new(
+        &core,
+        Limits::default(),
+        2,
+        source.as_bytes(),
+        Some(directory.as_bytes()),
+    )
+    .unwrap();
+    assert!(!pool.trusts_inline_profiles());
+    let trusting = Pool::with_trust(
+        &core,
+        Limits::default(),
+        2,
+        source.as_bytes(),
+        Some(directory.as_bytes()),
+        true,
+    )
+    .unwrap();
+    // An instance broken by a trap is replaced by a fresh one that trusts as well.
+    let tight = Pool::with_trust(
+        &core,
+        Limits {
+            fuel_per_call: 50_000_000,
+            ..Limits::default()
+        },
+        1,
+        source.as_bytes(),
+        Some(directory.as_bytes()),
+        true,
+    )
+    .unwrap();
+    let cut_off = tight.call(Query::Evaluate, big_maple_request(10_000).as_bytes());
+    assert!(cut_off.contains(BUDGET_EXCEEDED), "{cut_off}");
+    assert_eq!(tight.live(), 0, "the broken instance was not dropped");
+    let (query, request) = &requests[0];
+    assert_eq!(
+        tight.call(*query, request.as_bytes()),
+        maple_native(*query, request)
+    );
+    for (query, request) in &requests {
+        let refused = pool.call(*query, request.as_bytes());
+        assert!(
+            refused.contains(INLINE_PROFILE_NOT_TRUSTED),
+            "{query:?}: {refused}"
+        );
+        assert_eq!(
+            trusting.call(*query, request.as_bytes()),
+            maple_native(*query, request),
+            "{query:?}"
+        );
+    }
 }

@@ -18,14 +18,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use procura_host::client::Connection;
+use procura_host::errors::{BODY_TIMEOUT, INLINE_PROFILE_NOT_TRUSTED, UNAUTHORIZED};
 use procura_host::load::{self, Request};
-use procura_host::server::{self, Config, Reload, Service, DECISION_ID, POLICY_HASH};
+use procura_host::server::{self, Config, Reload, Service, Tokens, DECISION_ID, POLICY_HASH};
 use procura_host::{CoreModule, Limits};
 use serde_json::Value;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
-use common::{big_maple_request, cases, core, maple_progress_request, read, repo};
+use common::{
+    big_maple_request, cases, core, maple_inline_requests, maple_native, maple_progress_request,
+    read, repo,
+};
 
 /// A running service on 127.0.0.1; stops when dropped.
 struct Running {
@@ -121,6 +126,7 @@ fn the_conformance_corpus_over_http_is_byte_identical() {
             );
             config.poll = None;
             config.instances = 1;
+            config.trust_inline_profiles = true; // the corpus has inline profiles
             let running = start(&core, config).await;
             let mut connection = Connection::open(running.addr).await.unwrap();
             for case in group {
@@ -521,5 +527,282 @@ fn the_most_expensive_request_finishes_or_is_cut_off() {
             .await
             .unwrap();
         assert_eq!(after.status, 200);
+    });
+}
+
+/// One raw HTTP/1.1 exchange on a fresh connection (`connection: close`): status, head
+/// (lowercase), body.
+async fn raw(addr: SocketAddr, request: &str) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut response))
+        .await
+        .expect("no answer within 60 s")
+        .unwrap();
+    let response = String::from_utf8(response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+fn post(path: &str, authorization: Option<&str>, body: &str) -> String {
+    let authorization = authorization
+        .map(|value| format!("authorization: {value}\r\n"))
+        .unwrap_or_default();
+    format!(
+        "POST {path} HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\n{authorization}content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+fn get(path: &str, authorization: Option<&str>) -> String {
+    let authorization = authorization
+        .map(|value| format!("authorization: {value}\r\n"))
+        .unwrap_or_default();
+    format!("GET {path} HTTP/1.1\r\nhost: test\r\n{authorization}connection: close\r\n\r\n")
+}
+
+fn first_code(body: &str) -> String {
+    let value: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    assert_eq!(value["type"], "failure", "{body}");
+    value["errors"][0]["code"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn inline_profiles_over_http_are_refused_unless_trusted() {
+    let Some(core) = core() else { return };
+    within(120, async {
+        let mut config = maple_config();
+        config.poll = None;
+        config.instances = 1;
+        let refusing = start(&core, config.clone()).await;
+        config.trust_inline_profiles = true;
+        let trusting = start(&core, config).await;
+        let mut refused = Connection::open(refusing.addr).await.unwrap();
+        let mut trusted = Connection::open(trusting.addr).await.unwrap();
+        for (query, request) in maple_inline_requests() {
+            let path = format!("/v1/{}", query.route());
+            let answer = refused.post_json(&path, request.as_bytes()).await.unwrap();
+            assert_eq!(answer.status, 400, "{path}: {}", answer.text());
+            assert_eq!(first_code(&answer.text()), INLINE_PROFILE_NOT_TRUSTED);
+            assert!(answer.header(DECISION_ID).is_some());
+            let answer = trusted.post_json(&path, request.as_bytes()).await.unwrap();
+            let native = maple_native(query, &request);
+            assert_eq!(answer.text(), native, "{path}");
+            assert_eq!(answer.status, server::status_of(&native).as_u16(), "{path}");
+        }
+        // Without a profile both answer alike.
+        let request = read("examples/maple.request.json");
+        let answer = refused
+            .post_json("/v1/evaluate", request.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
+        // A reload keeps the setting: the new pool trusts (or not) as configured.
+        let reloaded = Arc::clone(&trusting.service);
+        assert!(reloaded.current().trusts_inline_profiles());
+        assert!(!refusing.service.current().trusts_inline_profiles());
+    });
+}
+
+#[test]
+fn a_token_file_guards_every_route_but_healthz() {
+    let tokens = Tokens::parse("# the back office\n\n  secret-one  \nsecret-two\n");
+    assert_eq!(tokens.len(), 2);
+    assert!(tokens.accepts("secret-one") && tokens.accepts("secret-two"));
+    for wrong in [
+        "secret",
+        "secret-one ",
+        "",
+        "# the back office",
+        "secret-three",
+    ] {
+        assert!(!tokens.accepts(wrong), "{wrong:?}");
+    }
+    let Some(core) = core() else { return };
+    within(120, async {
+        let mut config = maple_config();
+        config.poll = None;
+        config.instances = 1;
+        config.tokens = Some(tokens);
+        let running = start(&core, config).await;
+        let addr = running.addr;
+        let request = read("examples/maple.request.json");
+
+        for (authorization, challenge) in [
+            (None, "www-authenticate: bearer\r"),
+            (
+                Some("Bearer wrong"),
+                "www-authenticate: bearer error=\"invalid_token\"",
+            ),
+            (
+                Some("Bearer secret-on"),
+                "www-authenticate: bearer error=\"invalid_token\"",
+            ),
+            (Some("Basic c2VjcmV0LW9uZQ=="), "www-authenticate: bearer\r"),
+            (Some("Bearer"), "www-authenticate: bearer\r"),
+        ] {
+            let (status, head, body) =
+                raw(addr, &post("/v1/evaluate", authorization, &request)).await;
+            assert_eq!(status, 401, "{authorization:?}: {body}");
+            assert_eq!(first_code(&body), UNAUTHORIZED, "{authorization:?}");
+            assert!(
+                head.contains(challenge) || head.ends_with(challenge.trim_end_matches('\r')),
+                "{authorization:?}: {head}"
+            );
+            assert!(
+                !body.contains("wrong") && !body.contains("secret"),
+                "{body}"
+            );
+        }
+        for authorization in [
+            "Bearer secret-one",
+            "bearer secret-two",
+            "Bearer   secret-two ",
+        ] {
+            let (status, _, body) =
+                raw(addr, &post("/v1/evaluate", Some(authorization), &request)).await;
+            assert_eq!(status, 200, "{authorization}: {body}");
+            assert_eq!(body, maple_native(procura_host::Query::Evaluate, &request));
+        }
+        // Every route but /healthz, unknown ones too.
+        for path in ["/v1/policy", "/v1/nothing"] {
+            let (status, _, body) = raw(addr, &get(path, None)).await;
+            assert_eq!(
+                (status, first_code(&body).as_str()),
+                (401, UNAUTHORIZED),
+                "{path}"
+            );
+        }
+        let (status, _, body) = raw(addr, &get("/v1/policy", Some("Bearer secret-one"))).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, _, body) = raw(addr, &get("/healthz", None)).await;
+        assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+    });
+}
+
+/// Reads until the server closes the connection: `true` when it did (end of stream or a
+/// reset) within `seconds`, `false` when the connection was still open then.
+async fn closed_within(stream: &mut TcpStream, seconds: u64) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    let mut buffer = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => {} // an answer (e.g. 408): keep reading until the close
+        }
+    }
+}
+
+#[test]
+fn slow_clients_are_cut_off() {
+    let Some(core) = core() else { return };
+    within(120, async {
+        let mut config = maple_config();
+        config.poll = None;
+        config.instances = 1;
+        config.header_timeout = Duration::from_secs(1);
+        config.body_timeout = Duration::from_secs(1);
+        config.idle_timeout = Duration::from_secs(2);
+        let running = start(&core, config).await;
+        let addr = running.addr;
+
+        // 20 connections that send half a request line and stop, one that sends nothing.
+        let mut slow = Vec::new();
+        for _ in 0..20 {
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            stream.write_all(b"POST /v1/evaluate HT").await.unwrap();
+            slow.push(stream);
+        }
+        slow.push(TcpStream::connect(addr).await.unwrap());
+        // Meanwhile the service answers others.
+        let (status, _, _) = raw(addr, &get("/healthz", None)).await;
+        assert_eq!(status, 200);
+        let mut open = 0;
+        for stream in &mut slow {
+            if !closed_within(stream, 15).await {
+                open += 1;
+            }
+        }
+        assert_eq!(
+            open,
+            0,
+            "{open} of {} slow connections still open after 15 s",
+            slow.len()
+        );
+
+        // A head, then part of the body: 408, coded, and the connection is closed.
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"POST /v1/evaluate HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"buyer\":")
+            .await
+            .unwrap();
+        let mut response = Vec::new();
+        tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut response))
+            .await
+            .expect("no 408 within 15 s")
+            .unwrap();
+        let response = String::from_utf8(response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+        let body = response.split_once("\r\n\r\n").unwrap().1;
+        assert_eq!(first_code(body), BODY_TIMEOUT);
+
+        // An idle keep-alive connection is closed after the idle timeout, not before its
+        // first answer.
+        let mut http = Connection::open(addr).await.unwrap();
+        assert_eq!(http.get("/healthz").await.unwrap().status, 200);
+        assert_eq!(http.get("/healthz").await.unwrap().status, 200);
+        let mut idle = TcpStream::connect(addr).await.unwrap();
+        idle.write_all(
+            get("/healthz", None)
+                .replace("connection: close\r\n", "")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            closed_within(&mut idle, 15).await,
+            "an idle connection stayed open"
+        );
+    });
+}
+
+#[test]
+fn the_connection_cap_holds_the_next_connection_until_one_closes() {
+    let Some(core) = core() else { return };
+    within(120, async {
+        let mut config = maple_config();
+        config.poll = None;
+        config.instances = 1;
+        config.max_connections = 2;
+        let running = start(&core, config).await;
+        let addr = running.addr;
+        let mut first = Connection::open(addr).await.unwrap();
+        assert_eq!(first.get("/healthz").await.unwrap().status, 200);
+        let mut second = Connection::open(addr).await.unwrap();
+        assert_eq!(second.get("/healthz").await.unwrap().status, 200);
+
+        // A third connection gets through the kernel's backlog but is not served …
+        let mut third = TcpStream::connect(addr).await.unwrap();
+        third
+            .write_all(get("/healthz", None).as_bytes())
+            .await
+            .unwrap();
+        let mut buffer = [0u8; 1024];
+        let early = tokio::time::timeout(Duration::from_secs(1), third.read(&mut buffer)).await;
+        assert!(early.is_err(), "the third connection was served: {early:?}");
+        // … the first two still are …
+        assert_eq!(second.get("/healthz").await.unwrap().status, 200);
+        // … and once one closes, it is.
+        drop(first);
+        let mut response = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), third.read_to_end(&mut response))
+            .await
+            .expect("the third connection was not served after one closed")
+            .unwrap();
+        let response = String::from_utf8(response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     });
 }

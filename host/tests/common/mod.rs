@@ -157,6 +157,95 @@ pub fn maple_progress_request() -> String {
     .to_string()
 }
 
+/// Whether a request carries the user inline (`buyerProfile`, `userProfile`, or one under
+/// `checkout`): the requests a host refuses unless it trusts inline profiles.
+pub fn has_inline_profile(request: &str) -> bool {
+    let Ok(value) = serde_json::from_str::<Value>(request) else {
+        return false;
+    };
+    let carries = |object: &Value| {
+        ["buyerProfile", "userProfile"]
+            .iter()
+            .any(|key| object.get(key).is_some_and(|v| !v.is_null()))
+    };
+    carries(&value) || value.get("checkout").is_some_and(carries)
+}
+
+/// A copy of a request (JSON) with `profile` set at `key` (e.g. `buyerProfile`), or under
+/// `checkout` for a progress request.
+pub fn with_profile(request: &str, key: &str, profile: &Value) -> String {
+    let mut value: Value = serde_json::from_str(request).unwrap();
+    let target = if value.get("checkout").is_some() {
+        &mut value["checkout"]
+    } else {
+        &mut value
+    };
+    target[key] = profile.clone();
+    value.to_string()
+}
+
+/// Ana of the Maple directory, as a storefront would send her inline.
+pub fn ana_profile() -> Value {
+    serde_json::json!({
+        "id": "ana@maple.example",
+        "name": "Ana Tremblay",
+        "manager": "paul@maple.example",
+        "roles": [{ "role": "requester", "group": "north" }]
+    })
+}
+
+/// Maple requests of each kind that carry Ana inline: `(query, request)`.
+pub fn maple_inline_requests() -> Vec<(Query, String)> {
+    let profile = ana_profile();
+    let checkout = read("examples/maple.request.json");
+    let authorize = serde_json::json!({
+        "user": "ana@maple.example",
+        "action": "place_orders",
+        "resource": { "group": "north", "kind": "order" }
+    })
+    .to_string();
+    let badges = serde_json::json!({
+        "buyer": "ana@maple.example",
+        "group": "north",
+        "currency": "CAD",
+        "products": [{ "id": "P1", "category": "office/paper", "unitPrice": "12.00" }]
+    })
+    .to_string();
+    vec![
+        (
+            Query::Evaluate,
+            with_profile(&checkout, "buyerProfile", &profile),
+        ),
+        (
+            Query::Authorize,
+            with_profile(&authorize, "userProfile", &profile),
+        ),
+        (
+            Query::Badges,
+            with_profile(&badges, "buyerProfile", &profile),
+        ),
+        (
+            Query::Progress,
+            with_profile(&maple_progress_request(), "buyerProfile", &profile),
+        ),
+    ]
+}
+
+/// The native answer of the Maple policy to `request`.
+pub fn maple_native(query: Query, request: &str) -> String {
+    let engine = procura::Engine::from_json(
+        &read("examples/maple.procura"),
+        Some(&read("examples/maple.directory.json")),
+    )
+    .unwrap();
+    match query {
+        Query::Evaluate => engine.evaluate_json(request),
+        Query::Authorize => engine.authorize_json(request),
+        Query::Badges => engine.badges_json(request),
+        Query::Progress => engine.progress_json(request),
+    }
+}
+
 /// A note for a parity failure when the sources changed since the module was built.
 pub fn stale_hint() -> String {
     match procura_host::stale_core(&repo()) {
