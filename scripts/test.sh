@@ -63,6 +63,11 @@ step "wasm: corpus parity with the native engine (Node, pkg/node)"
 cargo test --locked --test native_answers
 node js/corpus.mjs
 
+# The JSON Schemas and the engine agree on every corpus request and on generated
+# mutations of each (objects as arrays, repeated keys, out-of-range numbers, …).
+step "schema agreement: schema/ (ajv) and the engine (pkg/node) on the corpus and mutations"
+node js/schema-agreement.mjs
+
 step "wasm: corpus parity with the native engine (headless Chromium, pkg/web)"
 node js/corpus-browser.mjs
 
