@@ -349,6 +349,19 @@ pub enum Verdict {
     Blocked,
 }
 
+impl Verdict {
+    /// The verdict as the JSON contract writes it, e.g. `restricted`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allowed => "allowed",
+            Verdict::Preferred => "preferred",
+            Verdict::Warned => "warned",
+            Verdict::Restricted => "restricted",
+            Verdict::Blocked => "blocked",
+        }
+    }
+}
+
 /// The policy that decided: its name and the SHA-256 of its source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

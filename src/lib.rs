@@ -18,6 +18,7 @@ pub mod errors;
 pub mod eval;
 pub mod expr;
 pub mod fmt;
+pub mod impact;
 pub mod invoicing;
 pub mod money;
 pub mod people;

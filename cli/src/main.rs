@@ -17,6 +17,7 @@ mod eval;
 mod explain;
 mod files;
 mod fmt;
+mod impact;
 mod invoices;
 mod query;
 mod render;
@@ -63,6 +64,8 @@ enum Command {
     Badges(badges::Args),
     /// Where an order's approval stands after the recorded events (`--steps` walks through them).
     Approvals(approvals::Args),
+    /// Which orders a draft policy would decide differently from the policy in force.
+    Impact(impact::Args),
     /// Consolidate a period's orders into invoices; print them, or CSV reports.
     Invoices(invoices::Args),
     /// Run the `test` blocks of policy files.
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
         Command::Authorize(args) => authorize::run(args, &cli.global),
         Command::Badges(args) => badges::run(args, &cli.global),
         Command::Approvals(args) => approvals::run(args, &cli.global),
+        Command::Impact(args) => impact::run(args, &cli.global),
         Command::Invoices(args) => invoices::run(args, &cli.global),
         Command::Test(args) => test::run(args, &cli.global),
         Command::Schema(args) => schema::run(args),

@@ -63,16 +63,12 @@ impl Query {
         let directory_bytes = directory.as_ref().map(Input::read).transpose()?;
         let request_bytes = request.read()?;
 
-        let source = compile_source(&policy, &source, global)?;
         let directory_text = match directory_bytes.map(|bytes| utf8(bytes, "directory")) {
             None => None,
             Some(Ok(text)) => Some(text),
             Some(Err(errors)) => return Err(print_answer(&Answer::<()>::Failure { errors })),
         };
-        let engine = match Engine::from_json(source, directory_text.as_deref()) {
-            Ok(engine) => engine,
-            Err(errors) => return Err(print_answer(&Answer::<()>::Failure { errors })),
-        };
+        let engine = compile(&policy, &source, directory_text.as_deref(), global)?;
         Ok(Query {
             engine,
             request: utf8(request_bytes, ""),
@@ -94,6 +90,19 @@ impl Query {
             Err(errors) => Answer::Failure { errors },
         }
     }
+}
+
+/// Compiles policy source with a directory; diagnostics go to stderr like `procura check`,
+/// a directory the engine refuses is a JSON failure on stdout.
+pub fn compile(
+    input: &Input,
+    source: &[u8],
+    directory: Option<&str>,
+    global: &GlobalArgs,
+) -> Result<Engine, Status> {
+    let source = compile_source(input, source, global)?;
+    Engine::from_json(source, directory)
+        .map_err(|errors| print_answer(&Answer::<()>::Failure { errors }))
 }
 
 /// Checks the policy source and renders its diagnostics on stderr like `procura check`;
@@ -119,7 +128,7 @@ fn compile_source<'a>(
 }
 
 /// JSON input as text; bytes that are not UTF-8 are a malformed-input failure at `path`.
-fn utf8(bytes: Vec<u8>, path: &str) -> Result<String, Vec<EvalError>> {
+pub fn utf8(bytes: Vec<u8>, path: &str) -> Result<String, Vec<EvalError>> {
     String::from_utf8(bytes).map_err(|error| {
         let at = error.utf8_error().valid_up_to();
         vec![request_error(
