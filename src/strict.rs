@@ -52,11 +52,19 @@ fn wrap<V>(inner: V) -> StrictVisitor<V> {
     }
 }
 
+/// Methods whose visitor is handed nested values (a map, a sequence, an option's or a
+/// newtype's content) wrap it; leaves (numbers, strings, identifiers) need no wrapping, and
+/// forwarding them bare keeps the wasm module small.
 macro_rules! forward {
-    ($($method:ident),* $(,)?) => {
+    (wrapped: $($method:ident),* ; bare: $($leaf:ident),* $(,)?) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
                 self.0.$method(wrap(visitor))
+            }
+        )*
+        $(
+            fn $leaf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+                self.0.$leaf(visitor)
             }
         )*
     };
@@ -79,7 +87,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
     }
 
     forward!(
-        deserialize_bool,
+        wrapped: deserialize_option, deserialize_seq, deserialize_map;
+        bare: deserialize_bool,
         deserialize_i8,
         deserialize_i16,
         deserialize_i32,
@@ -97,10 +106,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         deserialize_string,
         deserialize_bytes,
         deserialize_byte_buf,
-        deserialize_option,
         deserialize_unit,
-        deserialize_seq,
-        deserialize_map,
         deserialize_identifier,
         deserialize_ignored_any,
     );
