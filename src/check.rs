@@ -94,12 +94,15 @@ pub struct Model {
     pub tier: String,
     /// Custom fields in declaration order, each name once.
     pub fields: Vec<FieldInfo>,
+    /// Custom field name → its index in `fields`.
+    pub field_ids: BTreeMap<String, usize>,
 }
 
 impl Model {
     /// The slot and declaration of the custom field `name`.
     pub fn field(&self, name: &str) -> Option<(usize, &FieldInfo)> {
-        self.fields.iter().enumerate().find(|(_, f)| f.name == name)
+        let slot = *self.field_ids.get(name)?;
+        self.fields.get(slot).map(|info| (slot, info))
     }
 }
 
@@ -508,6 +511,8 @@ impl Checker {
                 FieldKind::Money => Type::Money(Some(self.model.currency.clone())),
                 FieldKind::Text | FieldKind::Date | FieldKind::OneOf(_) => Type::Str,
             };
+            let slot = self.model.fields.len();
+            self.model.field_ids.insert(field.name.name.clone(), slot);
             self.model.fields.push(FieldInfo {
                 name: field.name.name.clone(),
                 level: field.level(),

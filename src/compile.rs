@@ -64,6 +64,8 @@ pub struct CompiledPolicy {
     pub invoices: Vec<InvoiceRule>,
     /// Custom fields by slot (see [`crate::check::FieldInfo`]).
     pub fields: Vec<CustomField>,
+    /// Custom field name → slot.
+    pub field_slots: BTreeMap<String, usize>,
     pub tests: Vec<ast::TestDecl>,
     /// Category key → line rules and preferences naming it; see [`for_each_category_key`]. Only
     /// ever looked up, never iterated, so its order cannot reach an output; the hasher has
@@ -541,6 +543,7 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
         po_rules: Vec::new(),
         invoices: Vec::new(),
         fields: Vec::new(),
+        field_slots: model.field_ids.clone(),
         tests: Vec::new(),
         category_index: CategoryIndex::default(),
         uncategorised: Vec::new(),
@@ -978,7 +981,7 @@ impl Compiler<'_> {
 
     fn field(&mut self, field: &ast::FieldDecl, out: &mut CompiledPolicy) {
         // A duplicate was reported by the checker; only the first declaration has a slot.
-        if out.fields.iter().any(|f| f.info.id == field.name.name) {
+        if self.model.field_ids.get(&field.name.name) != Some(&out.fields.len()) {
             return;
         }
         let ty = match field.kind() {

@@ -165,7 +165,10 @@ fn undeclared(
     failures: &mut Vec<EvalError>,
 ) {
     for name in sent.keys() {
-        let declared = policy.fields.iter().find(|f| f.info.id == *name);
+        let declared = policy
+            .field_slots
+            .get(name)
+            .and_then(|&slot| policy.fields.get(slot));
         let message = match declared {
             Some(field) if field.on_lines == on_lines => continue,
             Some(_) if on_lines => format!("`{name}` is an order field, send it in `order.fields`"),

@@ -1510,6 +1510,77 @@ impl Lowerer {
         })
     }
 
+    /// `user "bo@x" manager "al@x" limit 500.00 CAD role manager in north` of a test.
+    fn test_user(&mut self, user: Pair<'_, Rule>) -> Lowered<TestUser> {
+        let uspan = span_of(&user);
+        let mut parts = user.into_inner().peekable();
+        let id = self.next(&mut parts, uspan)?;
+        let id = self.string(&id)?;
+        let manager = take(&mut parts, Rule::string)
+            .map(|s| self.string(&s))
+            .transpose()?;
+        let limit = take(&mut parts, Rule::money)
+            .map(|m| self.money(m))
+            .transpose()?;
+        let mut roles = Vec::new();
+        for role in parts {
+            let mut names = role.into_inner();
+            if let (Some(r), Some(g)) = (names.next(), names.next()) {
+                roles.push((ident(&r), ident(&g)));
+            }
+        }
+        Ok(TestUser {
+            id,
+            manager,
+            limit,
+            roles,
+            span: uspan,
+        })
+    }
+
+    /// `expect …` of a test.
+    fn expectation(&mut self, expect: Pair<'_, Rule>) -> Lowered<Expectation> {
+        let espan = span_of(&expect);
+        let what = self.next(&mut expect.into_inner().peekable(), espan)?;
+        let wspan = span_of(&what);
+        let rule = what.as_rule();
+        Ok(match rule {
+            Rule::outcome => Expectation::Outcome(
+                match what.as_str() {
+                    "allowed" => OutcomeWord::Allowed,
+                    "blocked" => OutcomeWord::Blocked,
+                    _ => OutcomeWord::ApprovalRequired,
+                },
+                wspan,
+            ),
+            _ => {
+                let mut parts = what.into_inner().peekable();
+                let value = self.next(&mut parts, wspan)?;
+                match rule {
+                    Rule::expect_line => {
+                        let line = self.string(&value)?;
+                        let verdict = match self.next(&mut parts, wspan)?.as_str() {
+                            "allowed" => VerdictWord::Allowed,
+                            "preferred" => VerdictWord::Preferred,
+                            "warned" => VerdictWord::Warned,
+                            "restricted" => VerdictWord::Restricted,
+                            _ => VerdictWord::Blocked,
+                        };
+                        Expectation::Line {
+                            line,
+                            verdict,
+                            span: wspan,
+                        }
+                    }
+                    Rule::expect_levels => Expectation::Levels(self.integer(&value)?),
+                    Rule::expect_approver => Expectation::Approver(self.string(&value)?),
+                    Rule::expect_total => Expectation::Total(self.money(value)?),
+                    _ => Expectation::Invoice(self.string(&value)?),
+                }
+            }
+        })
+    }
+
     fn test(&mut self, pair: Pair<'_, Rule>) -> Lowered<TestDecl> {
         let span = span_of(&pair);
         let mut children = pair.into_inner().peekable();
@@ -1517,30 +1588,7 @@ impl Lowerer {
         let name = self.string(&name)?;
         let mut users = Vec::new();
         for user in take_all(&mut children, Rule::test_user) {
-            let uspan = span_of(&user);
-            let mut parts = user.into_inner().peekable();
-            let id = self.next(&mut parts, uspan)?;
-            let id = self.string(&id)?;
-            let manager = take(&mut parts, Rule::string)
-                .map(|s| self.string(&s))
-                .transpose()?;
-            let limit = take(&mut parts, Rule::money)
-                .map(|m| self.money(m))
-                .transpose()?;
-            let mut roles = Vec::new();
-            for role in parts {
-                let mut names = role.into_inner();
-                if let (Some(r), Some(g)) = (names.next(), names.next()) {
-                    roles.push((ident(&r), ident(&g)));
-                }
-            }
-            users.push(TestUser {
-                id,
-                manager,
-                limit,
-                roles,
-                span: uspan,
-            });
+            users.push(self.test_user(user)?);
         }
         let buyer = self.next(&mut children, span)?;
         let bspan = span_of(&buyer);
@@ -1628,45 +1676,7 @@ impl Lowerer {
         }
         let mut expectations = Vec::new();
         for expect in children {
-            let espan = span_of(&expect);
-            let what = self.next(&mut expect.into_inner().peekable(), espan)?;
-            let wspan = span_of(&what);
-            let rule = what.as_rule();
-            expectations.push(match rule {
-                Rule::outcome => Expectation::Outcome(
-                    match what.as_str() {
-                        "allowed" => OutcomeWord::Allowed,
-                        "blocked" => OutcomeWord::Blocked,
-                        _ => OutcomeWord::ApprovalRequired,
-                    },
-                    wspan,
-                ),
-                _ => {
-                    let mut parts = what.into_inner().peekable();
-                    let value = self.next(&mut parts, wspan)?;
-                    match rule {
-                        Rule::expect_line => {
-                            let line = self.string(&value)?;
-                            let verdict = match self.next(&mut parts, wspan)?.as_str() {
-                                "allowed" => VerdictWord::Allowed,
-                                "preferred" => VerdictWord::Preferred,
-                                "warned" => VerdictWord::Warned,
-                                "restricted" => VerdictWord::Restricted,
-                                _ => VerdictWord::Blocked,
-                            };
-                            Expectation::Line {
-                                line,
-                                verdict,
-                                span: wspan,
-                            }
-                        }
-                        Rule::expect_levels => Expectation::Levels(self.integer(&value)?),
-                        Rule::expect_approver => Expectation::Approver(self.string(&value)?),
-                        Rule::expect_total => Expectation::Total(self.money(value)?),
-                        _ => Expectation::Invoice(self.string(&value)?),
-                    }
-                }
-            });
+            expectations.push(self.expectation(expect)?);
         }
         Ok(TestDecl {
             name,
