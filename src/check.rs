@@ -57,6 +57,8 @@ pub struct FieldInfo {
     /// What reading it yields: a string for text, dates and lists, a number, an amount in
     /// the policy currency.
     pub ty: Type,
+    pub kind: FieldKind,
+    pub pattern: Option<String>,
 }
 
 /// Splits `order.fields.project` into the level it is read at and the field's name.
@@ -517,6 +519,8 @@ impl Checker {
                 name: field.name.name.clone(),
                 level: field.level(),
                 ty,
+                kind: field.kind().clone(),
+                pattern: field.pattern.as_ref().map(|p| p.value.clone()),
             });
         }
     }
@@ -1540,6 +1544,15 @@ impl Checker {
     ) -> Type {
         let l = self.expr(left, scope);
         let r = self.expr(right, scope);
+        if matches!(
+            op,
+            BinaryOp::Compare(CompareOp::Eq | CompareOp::Ne) | BinaryOp::In
+        ) {
+            self.impossible_values(left, right);
+            if op != BinaryOp::In {
+                self.impossible_values(right, left);
+            }
+        }
         if l == Type::Error || r == Type::Error {
             return match op {
                 BinaryOp::Or
@@ -1619,6 +1632,54 @@ impl Checker {
                 (Type::Percent, Type::Money(_) | Type::Number) => r,
                 _ => self.invalid(op, &l, &r, span),
             },
+        }
+    }
+
+    /// Warns when a custom field is compared with a string it can never hold: one outside
+    /// its `one of` list, not matching its pattern, or not a date for a `date` field.
+    fn impossible_values(&mut self, left: &Expr, right: &Expr) {
+        let ExprKind::Path(segments) = &left.kind else {
+            return;
+        };
+        let names: Vec<&str> = segments.iter().map(|s| s.name.as_str()).collect();
+        let Some((_, name)) = custom_path(&names) else {
+            return;
+        };
+        let Some(info) = self.model.field(name).map(|(_, info)| info.clone()) else {
+            return;
+        };
+        let literals: Vec<(&str, Span)> = match &right.kind {
+            ExprKind::Str(value) => vec![(value.as_str(), right.span)],
+            ExprKind::List(items) => items
+                .iter()
+                .filter_map(|item| match &item.kind {
+                    ExprKind::Str(value) => Some((value.as_str(), item.span)),
+                    _ => None,
+                })
+                .collect(),
+            _ => return,
+        };
+        for (value, span) in literals {
+            let reason = match (&info.kind, &info.pattern) {
+                (FieldKind::OneOf(values), _) if !values.iter().any(|v| v.value == value) => {
+                    "it is not in the field's list".to_owned()
+                }
+                (FieldKind::Text, Some(pattern))
+                    if !crate::fields::mask_matches(pattern, value) =>
+                {
+                    format!("it does not match the pattern `{pattern}`")
+                }
+                (FieldKind::Date, _) if !crate::fields::is_date(value) => {
+                    "it is not a date written `YYYY-MM-DD`".to_owned()
+                }
+                _ => continue,
+            };
+            let problem = Problem::ImpossibleFieldValue {
+                value: value.to_owned(),
+                name: info.name.clone(),
+                reason,
+            };
+            self.report(problem, span);
         }
     }
 

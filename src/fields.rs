@@ -253,7 +253,7 @@ fn decimal(text: &str, signed: bool) -> Option<Decimal> {
 }
 
 /// A calendar date written `YYYY-MM-DD`, e.g. `2026-02-28` but not `2026-02-30`.
-fn is_date(text: &str) -> bool {
+pub fn is_date(text: &str) -> bool {
     let shape = text.len() == 10
         && text.bytes().enumerate().all(|(i, b)| match i {
             4 | 7 => b == b'-',

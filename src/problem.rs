@@ -189,6 +189,12 @@ pub enum Problem {
     UnusedCategory { name: String },
     #[error("group `{name}` is excepted but lies outside the rule's scope")]
     ExceptionOutsideScope { name: String },
+    #[error("field `{name}` can never be `{value}`: {reason}")]
+    ImpossibleFieldValue {
+        value: String,
+        name: String,
+        reason: String,
+    },
 }
 
 impl Problem {
@@ -259,6 +265,7 @@ impl Problem {
             Contradiction { .. } => "P0502",
             UnusedCategory { .. } => "P0503",
             ExceptionOutsideScope { .. } => "P0504",
+            ImpossibleFieldValue { .. } => "P0505",
         }
     }
 
@@ -268,7 +275,8 @@ impl Problem {
             NeverFires { .. }
             | Contradiction { .. }
             | UnusedCategory { .. }
-            | ExceptionOutsideScope { .. } => Severity::Warning,
+            | ExceptionOutsideScope { .. }
+            | ImpossibleFieldValue { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }
