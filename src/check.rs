@@ -229,6 +229,8 @@ impl Field {
             Field::LineQuantity => Type::Number,
             Field::OrderGroup => Type::Group,
             Field::LineCategory => Type::Category,
+            // Their type is their declaration's (`Model::fields`); paths never reach here.
+            Field::OrderCustom(_) | Field::LineCustom(_) => Type::Error,
             _ => Type::Str,
         }
     }

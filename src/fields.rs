@@ -342,6 +342,9 @@ pub fn message(
         let what = match problem.trouble {
             Trouble::Missing => "est obligatoire".to_owned(),
             Trouble::NotNumber => "doit être un nombre".to_owned(),
+            Trouble::NotAmount if units == 0 => {
+                format!("doit être un montant entier en {currency}")
+            }
             Trouble::NotAmount => {
                 format!("doit être un montant en {currency} d'au plus {units} décimales")
             }
@@ -356,6 +359,7 @@ pub fn message(
         let what = match problem.trouble {
             Trouble::Missing => "is required".to_owned(),
             Trouble::NotNumber => "must be a number".to_owned(),
+            Trouble::NotAmount if units == 0 => format!("must be a whole amount in {currency}"),
             Trouble::NotAmount => {
                 format!("must be an amount in {currency} with at most {units} decimals")
             }
