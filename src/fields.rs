@@ -437,6 +437,29 @@ mod tests {
         assert!(!mask_matches(&pattern, &value));
     }
 
+    /// The mask semantics written the obvious (exponential) way, for small inputs.
+    fn reference(mask: &[char], text: &[char]) -> bool {
+        match (mask.split_first(), text.split_first()) {
+            (None, _) => text.is_empty(),
+            (Some(('*', rest)), _) => {
+                reference(rest, text) || (!text.is_empty() && reference(mask, &text[1..]))
+            }
+            (Some((&m, rest)), Some((&c, tail))) => one(m, c) && reference(rest, tail),
+            (Some(_), None) => false,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn masks_agree_with_the_reference(
+            mask in "[#@?*a1-]{0,8}",
+            text in "[a1b2-]{0,10}",
+        ) {
+            let (m, t): (Vec<char>, Vec<char>) = (mask.chars().collect(), text.chars().collect());
+            proptest::prop_assert_eq!(mask_matches(&mask, &text), reference(&m, &t));
+        }
+    }
+
     #[test]
     fn decimals_and_dates_are_strict() {
         assert_eq!(decimal("125.50", false), Some(Decimal::new(12550, 2)));
