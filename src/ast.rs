@@ -130,6 +130,7 @@ pub enum Declaration {
     Payment(PaymentDecl),
     ShipTo(ShipToDecl),
     PoNumber(PoDecl),
+    Field(FieldDecl),
     Invoice(InvoiceDecl),
     Test(TestDecl),
 }
@@ -150,6 +151,7 @@ impl Declaration {
             Declaration::Payment(d) => d.span,
             Declaration::ShipTo(d) => d.span,
             Declaration::PoNumber(d) => d.span,
+            Declaration::Field(d) => d.span,
             Declaration::Invoice(d) => d.span,
             Declaration::Test(d) => d.span,
         }
@@ -613,6 +615,76 @@ pub struct PoDecl {
     pub span: Span,
 }
 
+/// Where a custom field is given: on the order, or on each line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldLevel {
+    Order,
+    Lines,
+}
+
+impl FieldLevel {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            FieldLevel::Order => "order",
+            FieldLevel::Lines => "lines",
+        }
+    }
+}
+
+/// What values a custom field takes, e.g. `number` or `one of "capex", "opex"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Number,
+    Money,
+    Date,
+    OneOf(Vec<Str>),
+}
+
+impl FieldKind {
+    /// The keyword as written after `type`, e.g. `money`; `one of` for a list.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            FieldKind::Text => "text",
+            FieldKind::Number => "number",
+            FieldKind::Money => "money",
+            FieldKind::Date => "date",
+            FieldKind::OneOf(_) => "one of",
+        }
+    }
+}
+
+/// `field project "Project" { on order type text required pattern "P-##" for north help "…" }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldDecl {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub level: Option<(FieldLevel, Span)>,
+    pub kind: Option<(FieldKind, Span)>,
+    /// `required` (true) or `optional` (false) as written.
+    pub required: Option<(bool, Span)>,
+    pub pattern: Option<Str>,
+    pub scope: Option<Scope>,
+    pub help: Option<Text>,
+    pub span: Span,
+}
+
+impl FieldDecl {
+    pub fn level(&self) -> FieldLevel {
+        self.level.map_or(FieldLevel::Order, |(level, _)| level)
+    }
+
+    pub fn kind(&self) -> &FieldKind {
+        self.kind
+            .as_ref()
+            .map_or(&FieldKind::Text, |(kind, _)| kind)
+    }
+
+    pub fn is_required(&self) -> bool {
+        self.required.is_some_and(|(required, _)| required)
+    }
+}
+
 // ─── invoicing ───────────────────────────────────────────────────────────────────────
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -729,6 +801,8 @@ pub enum OrderField {
     Tax(Money),
     Shipping(Money),
     Currency(Ident),
+    /// A custom field's value: `field project "P-17"`.
+    Custom(Ident, Str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -739,6 +813,8 @@ pub struct TestLine {
     pub supplier: Option<Str>,
     pub price: Money,
     pub quantity: Option<Int>,
+    /// Custom line fields: `field gl_code "6100"`.
+    pub fields: Vec<(Ident, Str)>,
     pub span: Span,
 }
 

@@ -44,6 +44,31 @@ pub const MAX_CHAIN_LENGTH: u64 = 32;
 pub const MAX_SPLIT_WINDOW_DAYS: u64 = 90;
 /// The largest percentage accepted in bands and price rules.
 pub const MAX_PERCENT: u64 = 1000;
+/// The longest `pattern` of a custom field, in characters; with the longest value a
+/// request may send it bounds the cost of one match.
+pub const MAX_PATTERN_CHARS: usize = 100;
+
+/// A declared custom field, e.g. `project` on orders; its index in [`Model::fields`] is
+/// its slot in the order's (or line's) field values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldInfo {
+    pub name: String,
+    pub level: FieldLevel,
+    /// What reading it yields: a string for text, dates and lists, a number, an amount in
+    /// the policy currency.
+    pub ty: Type,
+    pub kind: FieldKind,
+    pub pattern: Option<String>,
+}
+
+/// Splits `order.fields.project` into the level it is read at and the field's name.
+pub fn custom_path<'s>(segments: &[&'s str]) -> Option<(FieldLevel, &'s str)> {
+    match segments {
+        ["order", "fields", name] => Some((FieldLevel::Order, name)),
+        ["line", "fields", name] => Some((FieldLevel::Lines, name)),
+        _ => None,
+    }
+}
 
 /// A group of the tree, e.g. `north` under `schools`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +94,18 @@ pub struct Model {
     /// Category alias → category id.
     pub categories: BTreeMap<String, String>,
     pub tier: String,
+    /// Custom fields in declaration order, each name once.
+    pub fields: Vec<FieldInfo>,
+    /// Custom field name → its index in `fields`.
+    pub field_ids: BTreeMap<String, usize>,
+}
+
+impl Model {
+    /// The slot and declaration of the custom field `name`.
+    pub fn field(&self, name: &str) -> Option<(usize, &FieldInfo)> {
+        let slot = *self.field_ids.get(name)?;
+        self.fields.get(slot).map(|info| (slot, info))
+    }
 }
 
 impl Model {
@@ -128,6 +165,10 @@ pub enum Field {
     LineAmount,
     BuyerId,
     BuyerApprovalLimit,
+    /// `order.fields.<name>`: the custom field of that slot.
+    OrderCustom(usize),
+    /// `line.fields.<name>`: the custom line field of that slot.
+    LineCustom(usize),
 }
 
 /// Every readable field and its path, in documentation order.
@@ -172,6 +213,7 @@ impl Field {
                 | Field::LineUnitPrice
                 | Field::LineQuantity
                 | Field::LineAmount
+                | Field::LineCustom(_)
         )
     }
 
@@ -187,6 +229,8 @@ impl Field {
             Field::LineQuantity => Type::Number,
             Field::OrderGroup => Type::Group,
             Field::LineCategory => Type::Category,
+            // Their type is their declaration's (`Model::fields`); paths never reach here.
+            Field::OrderCustom(_) | Field::LineCustom(_) => Type::Error,
             _ => Type::Str,
         }
     }
@@ -284,6 +328,7 @@ impl Checker {
                 Declaration::PoNumber(po) => {
                     self.scope(po.scope.as_ref());
                 }
+                Declaration::Field(field) => self.field(field),
                 Declaration::Invoice(invoice) => self.invoice(invoice),
                 Declaration::Test(test) => {
                     let key = Ident {
@@ -449,6 +494,37 @@ impl Checker {
             }
         }
         self.roles(policy);
+        self.declare_fields(policy);
+    }
+
+    /// Records each custom field once, with the type reading it yields.
+    fn declare_fields(&mut self, policy: &Policy) {
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        for declaration in &policy.declarations {
+            let Declaration::Field(field) = declaration else {
+                continue;
+            };
+            if seen.contains_key(&field.name.name) {
+                self.unique(&mut seen, "field", &field.name);
+                continue;
+            }
+            self.unique(&mut seen, "field", &field.name);
+            let ty = match field.kind() {
+                FieldKind::Number => Type::Number,
+                FieldKind::Money if self.model.currency.is_empty() => Type::Money(None),
+                FieldKind::Money => Type::Money(Some(self.model.currency.clone())),
+                FieldKind::Text | FieldKind::Date | FieldKind::OneOf(_) => Type::Str,
+            };
+            let slot = self.model.fields.len();
+            self.model.field_ids.insert(field.name.name.clone(), slot);
+            self.model.fields.push(FieldInfo {
+                name: field.name.name.clone(),
+                level: field.level(),
+                ty,
+                kind: field.kind().clone(),
+                pattern: field.pattern.as_ref().map(|p| p.value.clone()),
+            });
+        }
     }
 
     fn group(
@@ -1003,6 +1079,89 @@ impl Checker {
         self.text(payment.message.as_ref());
     }
 
+    fn field(&mut self, field: &FieldDecl) {
+        self.scope(field.scope.as_ref());
+        self.text(field.title.as_ref());
+        self.text(field.help.as_ref());
+        if let Some((FieldKind::OneOf(values), span)) = &field.kind {
+            if values.is_empty() {
+                self.report(Problem::EmptyChoice, *span);
+            }
+            self.duplicates(values.iter().map(|v| (v.value.clone(), v.span)));
+        }
+        let Some(pattern) = &field.pattern else {
+            return;
+        };
+        if !matches!(field.kind(), FieldKind::Text) {
+            let problem = Problem::PatternOnNonText {
+                name: field.name.name.clone(),
+                kind: field.kind().keyword(),
+            };
+            self.report(problem, pattern.span);
+        } else if pattern.value.chars().count() > MAX_PATTERN_CHARS {
+            let problem = Problem::PatternTooLong {
+                limit: MAX_PATTERN_CHARS,
+            };
+            self.report(problem, pattern.span);
+        }
+    }
+
+    /// Resolves a custom field named at `level` (`order.fields.x` or a test's `field x`),
+    /// reporting an unknown name or one declared at the other level.
+    fn custom_field(&mut self, level: FieldLevel, name: &str, span: Span) -> Option<(usize, Type)> {
+        let prefix = |level: FieldLevel| match level {
+            FieldLevel::Order => "order",
+            FieldLevel::Lines => "line",
+        };
+        match self.model.field(name) {
+            Some((slot, info)) if info.level == level => Some((slot, info.ty.clone())),
+            Some((_, info)) => {
+                let problem = Problem::FieldLevelMismatch {
+                    name: name.to_owned(),
+                    declared: info.level.keyword(),
+                    path: format!("{}.fields.{name}", prefix(info.level)),
+                };
+                self.report(problem, span);
+                None
+            }
+            None => {
+                let same_level = self
+                    .model
+                    .fields
+                    .iter()
+                    .filter(|f| f.level == level)
+                    .map(|f| f.name.as_str());
+                let suggestion = closest(name, same_level);
+                let problem = Problem::UnknownCustomField {
+                    name: name.to_owned(),
+                    suggestion,
+                };
+                self.report(problem, span);
+                None
+            }
+        }
+    }
+
+    /// The custom field values a test sets: declared names at the right level, each once.
+    fn test_fields(&mut self, test: &TestDecl) {
+        let mut seen = BTreeSet::new();
+        for field in &test.order {
+            if let OrderField::Custom(name, _) = field {
+                self.custom_field(FieldLevel::Order, &name.name, name.span);
+                if !seen.insert(name.name.clone()) {
+                    let key = name.name.clone();
+                    self.report(Problem::DuplicateKey { key }, name.span);
+                }
+            }
+        }
+        for line in &test.lines {
+            self.duplicates(line.fields.iter().map(|(n, _)| (n.name.clone(), n.span)));
+            for (name, _) in &line.fields {
+                self.custom_field(FieldLevel::Lines, &name.name, name.span);
+            }
+        }
+    }
+
     fn invoice(&mut self, invoice: &InvoiceDecl) {
         self.scope(invoice.scope.as_ref());
         self.duplicates(
@@ -1054,6 +1213,7 @@ impl Checker {
             }
         }
         self.group_name(&test.buyer.group);
+        self.test_fields(test);
         for field in &test.order {
             match field {
                 OrderField::Tax(m) | OrderField::Shipping(m) => self.money(m, false),
@@ -1305,6 +1465,16 @@ impl Checker {
                     .map(|s| s.name.as_str())
                     .collect::<Vec<_>>()
                     .join(".");
+                let names: Vec<&str> = segments.iter().map(|s| s.name.as_str()).collect();
+                if let Some((level, name)) = custom_path(&names) {
+                    if level == FieldLevel::Lines && scope == LineScope::Order {
+                        self.report(Problem::LineOutsideLines { path }, expr.span);
+                        return Type::Error;
+                    }
+                    return self
+                        .custom_field(level, name, expr.span)
+                        .map_or(Type::Error, |(_, ty)| ty);
+                }
                 match Field::lookup(&path) {
                     Some(field) if field.is_line() && scope == LineScope::Order => {
                         self.report(Problem::LineOutsideLines { path }, expr.span);
@@ -1376,6 +1546,15 @@ impl Checker {
     ) -> Type {
         let l = self.expr(left, scope);
         let r = self.expr(right, scope);
+        if matches!(
+            op,
+            BinaryOp::Compare(CompareOp::Eq | CompareOp::Ne) | BinaryOp::In
+        ) {
+            self.impossible_values(left, right);
+            if op != BinaryOp::In {
+                self.impossible_values(right, left);
+            }
+        }
         if l == Type::Error || r == Type::Error {
             return match op {
                 BinaryOp::Or
@@ -1455,6 +1634,54 @@ impl Checker {
                 (Type::Percent, Type::Money(_) | Type::Number) => r,
                 _ => self.invalid(op, &l, &r, span),
             },
+        }
+    }
+
+    /// Warns when a custom field is compared with a string it can never hold: one outside
+    /// its `one of` list, not matching its pattern, or not a date for a `date` field.
+    fn impossible_values(&mut self, left: &Expr, right: &Expr) {
+        let ExprKind::Path(segments) = &left.kind else {
+            return;
+        };
+        let names: Vec<&str> = segments.iter().map(|s| s.name.as_str()).collect();
+        let Some((_, name)) = custom_path(&names) else {
+            return;
+        };
+        let Some(info) = self.model.field(name).map(|(_, info)| info.clone()) else {
+            return;
+        };
+        let literals: Vec<(&str, Span)> = match &right.kind {
+            ExprKind::Str(value) => vec![(value.as_str(), right.span)],
+            ExprKind::List(items) => items
+                .iter()
+                .filter_map(|item| match &item.kind {
+                    ExprKind::Str(value) => Some((value.as_str(), item.span)),
+                    _ => None,
+                })
+                .collect(),
+            _ => return,
+        };
+        for (value, span) in literals {
+            let reason = match (&info.kind, &info.pattern) {
+                (FieldKind::OneOf(values), _) if !values.iter().any(|v| v.value == value) => {
+                    "it is not in the field's list".to_owned()
+                }
+                (FieldKind::Text, Some(pattern))
+                    if !crate::fields::mask_matches(pattern, value) =>
+                {
+                    format!("it does not match the pattern `{pattern}`")
+                }
+                (FieldKind::Date, _) if !crate::fields::is_date(value) => {
+                    "it is not a date written `YYYY-MM-DD`".to_owned()
+                }
+                _ => continue,
+            };
+            let problem = Problem::ImpossibleFieldValue {
+                value: value.to_owned(),
+                name: info.name.clone(),
+                reason,
+            };
+            self.report(problem, span);
         }
     }
 

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use crate::ast::{self, Declaration};
-use crate::check::{is_unspsc, Field, Model};
+use crate::check::{custom_path, is_unspsc, Field, Model};
 use crate::diagnostic::{LineIndex, SourceSpan};
 use crate::money::{Currency, Rounding};
 
@@ -62,6 +62,10 @@ pub struct CompiledPolicy {
     pub ship_tos: Vec<ShipToRule>,
     pub po_rules: Vec<PoRule>,
     pub invoices: Vec<InvoiceRule>,
+    /// Custom fields by slot (see [`crate::check::FieldInfo`]).
+    pub fields: Vec<CustomField>,
+    /// Custom field name → slot.
+    pub field_slots: BTreeMap<String, usize>,
     pub tests: Vec<ast::TestDecl>,
     /// Category key → line rules and preferences naming it; see [`for_each_category_key`]. Only
     /// ever looked up, never iterated, so its order cannot reach an output; the hasher has
@@ -384,6 +388,34 @@ pub enum Cadence {
     },
 }
 
+/// The values a custom field takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldType {
+    Text,
+    Number,
+    /// A decimal amount in the policy currency.
+    Money,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    OneOf(Vec<String>),
+}
+
+/// A custom field the requests carry, e.g. `project` on orders.
+#[derive(Debug, Clone)]
+pub struct CustomField {
+    /// The field's name as the trace's rule id, its declaration as the span.
+    pub info: RuleInfo,
+    /// What buyers read: the title, or the name when there is none.
+    pub title: Text,
+    pub help: Option<Text>,
+    pub on_lines: bool,
+    pub ty: FieldType,
+    pub required: bool,
+    pub pattern: Option<String>,
+    /// Where it is required; outside, a value is still validated.
+    pub scope: GroupSet,
+}
+
 /// A compiled expression: paths resolved to fields, aliases to category ids.
 #[derive(Debug, Clone)]
 pub enum Expr {
@@ -510,6 +542,8 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
         ship_tos: Vec::new(),
         po_rules: Vec::new(),
         invoices: Vec::new(),
+        fields: Vec::new(),
+        field_slots: model.field_ids.clone(),
         tests: Vec::new(),
         category_index: CategoryIndex::default(),
         uncategorised: Vec::new(),
@@ -788,6 +822,7 @@ impl Compiler<'_> {
                 });
             }
             Declaration::Test(test) => out.tests.push(test.clone()),
+            Declaration::Field(field) => self.field(field, out),
             _ => {}
         }
     }
@@ -944,6 +979,39 @@ impl Compiler<'_> {
         }
     }
 
+    fn field(&mut self, field: &ast::FieldDecl, out: &mut CompiledPolicy) {
+        // A duplicate was reported by the checker; only the first declaration has a slot.
+        if self.model.field_ids.get(&field.name.name) != Some(&out.fields.len()) {
+            return;
+        }
+        let ty = match field.kind() {
+            ast::FieldKind::Text => FieldType::Text,
+            ast::FieldKind::Number => FieldType::Number,
+            ast::FieldKind::Money => FieldType::Money,
+            ast::FieldKind::Date => FieldType::Date,
+            ast::FieldKind::OneOf(values) => {
+                FieldType::OneOf(values.iter().map(|v| v.value.clone()).collect())
+            }
+        };
+        let title = field.title.as_ref().map_or_else(
+            || Text {
+                default: field.name.name.clone(),
+                translations: Vec::new(),
+            },
+            text,
+        );
+        out.fields.push(CustomField {
+            info: self.info(&field.name, field.span),
+            title,
+            help: field.help.as_ref().map(text),
+            on_lines: field.level() == ast::FieldLevel::Lines,
+            ty,
+            required: field.is_required(),
+            pattern: field.pattern.as_ref().map(|p| p.value.clone()),
+            scope: self.scope(field.scope.as_ref()),
+        });
+    }
+
     fn expr(&self, expr: &ast::Expr) -> Expr {
         use ast::ExprKind as K;
         match &expr.kind {
@@ -959,6 +1027,19 @@ impl Compiler<'_> {
                     .map(|s| s.name.as_str())
                     .collect::<Vec<_>>()
                     .join(".");
+                let names: Vec<&str> = segments.iter().map(|s| s.name.as_str()).collect();
+                if let Some((level, name)) = custom_path(&names) {
+                    let slot = self.model.field(name).map(|(slot, _)| slot);
+                    return match (level, slot) {
+                        (ast::FieldLevel::Order, Some(slot)) => {
+                            Expr::Field(Field::OrderCustom(slot))
+                        }
+                        (ast::FieldLevel::Lines, Some(slot)) => {
+                            Expr::Field(Field::LineCustom(slot))
+                        }
+                        (_, None) => Expr::Bool(true),
+                    };
+                }
                 Field::lookup(&path).map_or(Expr::Bool(true), Expr::Field)
             }
             K::Categories(categories) => Expr::Categories(self.categories(categories)),

@@ -4,6 +4,7 @@
 //! RFC 3339 strings with an offset (`"2026-11-28T10:00:00-05:00"`); dates are `YYYY-MM-DD`.
 //! Inputs reject unknown fields so that a misspelt key fails instead of being ignored.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use rust_decimal::Decimal;
@@ -189,6 +190,10 @@ pub struct Order {
     pub cost_centre: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<String>,
+    /// The custom order fields the policy declares (`field project { … }`), by name; every
+    /// value is a string: numbers and amounts as decimals, dates as `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
     pub lines: Vec<OrderLine>,
     /// Tax on the whole order, in the order currency's minor unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -214,6 +219,10 @@ pub struct OrderLine {
     #[serde(deserialize_with = "whole_number")]
     #[cfg_attr(feature = "schema", schemars(schema_with = "whole_number_schema"))]
     pub quantity: u64,
+    /// The custom line fields the policy declares (`field gl_code { on lines }`), by name;
+    /// strings as in `order.fields`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
 }
 
 /// The largest whole number every JSON reader holds exactly (2^53 − 1).

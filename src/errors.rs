@@ -32,6 +32,16 @@ pub enum ErrorCode {
     InvalidRate,
     ProfileMismatch,
     EmptyOrder,
+    /// A custom field the policy does not declare (at that level).
+    UndeclaredField,
+    /// A required custom field is absent or empty.
+    MissingRequiredField,
+    /// A custom field value that is not a number, an amount or a date, or is too long.
+    InvalidFieldValue,
+    /// A `one of` field value outside its list.
+    FieldValueNotListed,
+    /// A text field value that does not match its pattern.
+    FieldPatternMismatch,
     MissingRate,
     Overflow,
     MissingBudgetSpend,
@@ -70,6 +80,11 @@ impl ErrorCode {
             InvalidRate => "E0307",
             ProfileMismatch => "E0308",
             EmptyOrder => "E0309",
+            UndeclaredField => "E0310",
+            MissingRequiredField => "E0311",
+            InvalidFieldValue => "E0312",
+            FieldValueNotListed => "E0313",
+            FieldPatternMismatch => "E0314",
             MissingRate => "E0401",
             Overflow => "E0402",
             MissingBudgetSpend => "E0403",
@@ -94,6 +109,7 @@ impl ErrorCode {
             MissingRate => "add the rate to `context.rates`",
             MissingBudgetSpend => "send the budget's consumption in `context.budgets`",
             TooManyDecimals => "round the amount to the currency's minor unit",
+            UndeclaredField => "send only the fields the policy declares, order fields in `order.fields` and line fields in each line's `fields`",
             ChainCycle => "fix the `manager` fields in the directory",
             NotAuthorized => {
                 "order for a group where a role of the buyer grants `place_orders`, or assign one in the directory"

@@ -88,6 +88,8 @@ struct Checkout<'a> {
     facts: OrderFacts,
     locale: Option<String>,
     now: Option<jiff::Timestamp>,
+    /// Custom field values that block the order (see [`crate::fields`]).
+    field_problems: Vec<crate::fields::FieldProblem>,
 }
 
 /// What one line collected from the rules.
@@ -269,8 +271,13 @@ impl<'a> Checkout<'a> {
                 unit_price: line.unit_price.0,
                 quantity,
                 amount,
+                fields: Vec::new(),
                 kept: true,
             });
+        }
+        let field_values = crate::fields::read(policy, order, group, &mut errors);
+        for (line, values) in lines.iter_mut().zip(field_values.lines) {
+            line.fields = values;
         }
         let mut extra = |amount: Option<Amount>, path: &str| -> Decimal {
             let value = amount.map_or(Decimal::ZERO, |a| a.0);
@@ -368,6 +375,7 @@ impl<'a> Checkout<'a> {
             po_number: order.po_number.clone().filter(|p| !p.is_empty()),
             ship_to: order.ship_to.clone(),
             cost_centre: order.cost_centre.clone(),
+            fields: field_values.order,
             buyer_id: buyer.user.id.clone(),
             buyer_manager: buyer.user.manager.clone(),
             buyer_self_approval_limit: buyer
@@ -392,6 +400,7 @@ impl<'a> Checkout<'a> {
             facts,
             locale,
             now,
+            field_problems: field_values.problems,
         };
         checkout
             .total()
@@ -467,6 +476,7 @@ impl<'a> Checkout<'a> {
             order: &self.facts,
             line: None,
         };
+        self.field_problems(&mut findings);
         self.order_rules(&scope, &mut findings);
         let payment = self.payment(&mut findings);
         self.ship_to(&mut findings);
@@ -779,6 +789,35 @@ impl<'a> Checkout<'a> {
         };
         findings.messages.push((rule.order, message));
         findings.trace(rule, "block", None, fallback);
+    }
+
+    /// Custom field values that are missing or invalid block the order, each with a
+    /// message in the buyer's locale and an error at its JSON path (fail closed).
+    fn field_problems(&self, findings: &mut Findings<'a>) {
+        let policy = self.policy;
+        let locale = self.locale.as_deref();
+        for problem in &self.field_problems {
+            let Some(field) = policy.fields.get(problem.slot) else {
+                continue;
+            };
+            findings.blocked = true;
+            let (text, chosen) = crate::fields::message(policy, problem, locale);
+            let message = Message {
+                rule: field.info.id.clone(),
+                severity: "block".into(),
+                text,
+                locale: chosen,
+            };
+            findings.messages.push((field.info.order, message));
+            let error = crate::fields::error(policy, problem, locale);
+            findings.trace(
+                &field.info,
+                "block",
+                problem.line.as_deref(),
+                &error.message,
+            );
+            findings.errors.push(error);
+        }
     }
 
     fn order_rules(&self, scope: &Scope<'_>, findings: &mut Findings<'a>) {
@@ -1450,6 +1489,7 @@ pub fn badges(
         po_number: None,
         ship_to: None,
         cost_centre: None,
+        fields: Vec::new(),
         buyer_id: buyer.user.id.clone(),
         buyer_manager: buyer.user.manager.clone(),
         buyer_approval_limit: None,
@@ -1466,6 +1506,7 @@ pub fn badges(
         facts,
         locale,
         now: None,
+        field_problems: Vec::new(),
     };
     // Badges report no trace, so none is collected.
     let mut findings = Findings {
@@ -1483,6 +1524,7 @@ pub fn badges(
         unit_price: Decimal::ZERO,
         quantity: Decimal::ONE,
         amount: Decimal::ZERO,
+        fields: Vec::new(),
         kept: true,
     }];
     let units = checkout.facts.currency.minor_units;

@@ -29,6 +29,8 @@ pub struct OrderFacts {
     pub po_number: Option<String>,
     pub ship_to: Option<String>,
     pub cost_centre: Option<String>,
+    /// Custom order field values by slot; `None` where absent or invalid.
+    pub fields: Vec<Option<FieldValue>>,
     pub buyer_id: String,
     pub buyer_manager: Option<String>,
     pub buyer_approval_limit: Option<(Decimal, String)>,
@@ -109,8 +111,20 @@ pub struct LineFacts {
     pub unit_price: Decimal,
     pub quantity: Decimal,
     pub amount: Decimal,
+    /// Custom line field values by slot; empty when the policy declares none.
+    pub fields: Vec<Option<FieldValue>>,
     /// False once the line is dropped; dropped lines no longer count.
     pub kept: bool,
+}
+
+/// A valid custom field value, parsed once per request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    /// Text, a list value or a `YYYY-MM-DD` date.
+    Text(String),
+    Number(Decimal),
+    /// An amount in the policy currency.
+    Money(Decimal),
 }
 
 /// A problem met while evaluating; becomes an error naming the rule.
@@ -296,6 +310,8 @@ impl<'a> Scope<'a> {
             Field::LineUnitPrice => money(line()?.unit_price),
             Field::LineQuantity => Value::Number(line()?.quantity),
             Field::LineAmount => money(line()?.amount),
+            Field::OrderCustom(slot) => self.custom(order.fields.get(slot), slot, "order")?,
+            Field::LineCustom(slot) => self.custom(line()?.fields.get(slot), slot, "line")?,
             Field::BuyerId => Value::Str(&order.buyer_id),
             Field::BuyerApprovalLimit => match &order.buyer_approval_limit {
                 Some((amount, currency)) => Value::Money(*amount, currency),
@@ -306,6 +322,31 @@ impl<'a> Scope<'a> {
                     ))
                 }
             },
+        })
+    }
+
+    /// A custom field's value; an absent (or invalid) one is a missing fact.
+    fn custom(
+        &self,
+        value: Option<&'a Option<FieldValue>>,
+        slot: usize,
+        prefix: &str,
+    ) -> Result<Value<'a>, Fault> {
+        Ok(match value {
+            Some(Some(FieldValue::Text(text))) => Value::Str(text),
+            Some(Some(FieldValue::Number(n))) => Value::Number(*n),
+            Some(Some(FieldValue::Money(m))) => Value::Money(*m, &self.policy.currency.code),
+            Some(None) | None => {
+                let name = self
+                    .policy
+                    .fields
+                    .get(slot)
+                    .map_or("", |f| f.info.id.as_str());
+                return Err(Fault::new(
+                    ErrorCode::MissingField,
+                    format!("`{prefix}.fields.{name}` is missing"),
+                ));
+            }
         })
     }
 

@@ -46,6 +46,7 @@ use crate::ast::{
     RuleDecl, RuleTarget, Scope, ScopeMode, ScopeTarget, SelfApproval, Setting, ShipToDecl,
     SplitDecl, SplitKey, Str, TestDecl, Text, TimeUnit, UnaryOp, VerdictWord,
 };
+use crate::ast::{FieldDecl, FieldKind};
 
 const INDENT: &str = "  ";
 
@@ -176,6 +177,7 @@ impl Printer<'_> {
             Declaration::Payment(d) => self.payment(d),
             Declaration::ShipTo(d) => self.ship_to(d),
             Declaration::PoNumber(d) => self.po_number(d),
+            Declaration::Field(d) => self.field(d),
             Declaration::Invoice(d) => self.invoice(d),
             Declaration::Test(d) => self.test(d),
         }
@@ -458,6 +460,48 @@ impl Printer<'_> {
         });
     }
 
+    fn field(&mut self, field: &FieldDecl) {
+        let mut head = format!("field {}", field.name.name);
+        if let Some(title) = &field.title {
+            head.push(' ');
+            head.push_str(&inline_text(title));
+        }
+        let has_items = field.level.is_some()
+            || field.kind.is_some()
+            || field.required.is_some()
+            || field.pattern.is_some()
+            || field.scope.is_some()
+            || field.help.is_some();
+        self.block(0, &head, field.span.end, has_items, |p| {
+            if let Some((level, span)) = field.level {
+                p.comments_before(span.start, 1);
+                p.line(1, &format!("on {}", level.keyword()));
+            }
+            if let Some((kind, span)) = &field.kind {
+                p.comments_before(span.start, 1);
+                let text = match kind {
+                    FieldKind::OneOf(values) if values.is_empty() => "type one of".to_owned(),
+                    FieldKind::OneOf(values) => format!("type one of {}", strings(values)),
+                    other => format!("type {}", other.keyword()),
+                };
+                p.line(1, &text);
+            }
+            if let Some((required, span)) = field.required {
+                p.comments_before(span.start, 1);
+                p.line(1, if required { "required" } else { "optional" });
+            }
+            if let Some(pattern) = &field.pattern {
+                p.comments_before(pattern.span.start, 1);
+                p.line(1, &format!("pattern {}", string(&pattern.value)));
+            }
+            p.scope_line(field.scope.as_ref());
+            if let Some(help) = &field.help {
+                p.comments_before(help.span.start, 1);
+                p.text(1, "help ", help);
+            }
+        });
+    }
+
     fn invoice(&mut self, invoice: &InvoiceDecl) {
         let head = format!("invoice {}", invoice.name.name);
         self.block(0, &head, invoice.span.end, true, |p| {
@@ -552,6 +596,9 @@ impl Printer<'_> {
                 text.push_str(&format!(" price {}", money(&line.price)));
                 if let Some(quantity) = &line.quantity {
                     text.push_str(&format!(" qty {}", quantity.value));
+                }
+                for (name, value) in &line.fields {
+                    text.push_str(&format!(" field {} {}", name.name, string(&value.value)));
                 }
                 p.line(1, &text);
             }
@@ -668,6 +715,19 @@ fn string(value: &str) -> String {
         }
     }
     out.push('"');
+    out
+}
+
+/// A text on one line: `"Project" fr "Projet"`.
+fn inline_text(text: &Text) -> String {
+    let mut out = string(&text.default.value);
+    for translation in &text.translations {
+        out.push_str(&format!(
+            " {} {}",
+            translation.locale.name,
+            string(&translation.text.value)
+        ));
+    }
     out
 }
 
@@ -878,6 +938,7 @@ fn order_field_start(field: &OrderField) -> usize {
         OrderField::Po(s) | OrderField::ShipTo(s) | OrderField::CostCentre(s) => s.span.start,
         OrderField::Payment(i) | OrderField::Currency(i) => i.span.start,
         OrderField::Tax(m) | OrderField::Shipping(m) => m.span.start,
+        OrderField::Custom(name, _) => name.span.start,
     }
 }
 
@@ -890,6 +951,7 @@ fn order_field(field: &OrderField) -> String {
         OrderField::Tax(tax) => format!("tax {}", money(tax)),
         OrderField::Shipping(shipping) => format!("shipping {}", money(shipping)),
         OrderField::Currency(currency) => format!("currency {}", currency.name),
+        OrderField::Custom(name, value) => format!("field {} {}", name.name, string(&value.value)),
     }
 }
 

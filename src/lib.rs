@@ -17,6 +17,7 @@ pub mod engine;
 pub mod errors;
 pub mod eval;
 pub mod expr;
+pub mod fields;
 pub mod fmt;
 pub mod impact;
 pub mod invoicing;

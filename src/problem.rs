@@ -86,6 +86,17 @@ pub enum Problem {
     UnknownCurrency { code: String },
     #[error("unknown product `{id}` in the preferred list")]
     UnknownPreferredProduct { id: String },
+    #[error("no field `{name}` is declared")]
+    UnknownCustomField {
+        name: String,
+        suggestion: Option<String>,
+    },
+    #[error("field `{name}` is declared on {declared}, read it as `{path}`")]
+    FieldLevelMismatch {
+        name: String,
+        declared: &'static str,
+        path: String,
+    },
 
     // ─── P03xx: types ───
     #[error("expected {expected}, found {found}")]
@@ -158,6 +169,12 @@ pub enum Problem {
     PriceReferenceWithoutPrice { id: String },
     #[error("duration must be longer than zero")]
     ZeroDuration,
+    #[error("`pattern` only applies to `text` fields, `{name}` is `{kind}`")]
+    PatternOnNonText { name: String, kind: &'static str },
+    #[error("`one of` lists no values")]
+    EmptyChoice,
+    #[error("pattern is longer than the limit of {limit} characters")]
+    PatternTooLong { limit: usize },
 
     // ─── P05xx: warnings ───
     #[error("rule `{name}` can never apply: {reason}")]
@@ -172,6 +189,12 @@ pub enum Problem {
     UnusedCategory { name: String },
     #[error("group `{name}` is excepted but lies outside the rule's scope")]
     ExceptionOutsideScope { name: String },
+    #[error("field `{name}` can never be `{value}`: {reason}")]
+    ImpossibleFieldValue {
+        value: String,
+        name: String,
+        reason: String,
+    },
 }
 
 impl Problem {
@@ -205,6 +228,8 @@ impl Problem {
             RoleCycle { .. } => "P0208",
             UnknownCurrency { .. } => "P0209",
             UnknownPreferredProduct { .. } => "P0210",
+            UnknownCustomField { .. } => "P0211",
+            FieldLevelMismatch { .. } => "P0212",
             TypeMismatch { .. } => "P0301",
             IncomparableTypes { .. } => "P0302",
             CurrencyMismatch { .. } => "P0303",
@@ -233,10 +258,14 @@ impl Problem {
             EmptyPreferredList => "P0422",
             PriceReferenceWithoutPrice { .. } => "P0423",
             ZeroDuration => "P0424",
+            PatternOnNonText { .. } => "P0425",
+            EmptyChoice => "P0426",
+            PatternTooLong { .. } => "P0427",
             NeverFires { .. } => "P0501",
             Contradiction { .. } => "P0502",
             UnusedCategory { .. } => "P0503",
             ExceptionOutsideScope { .. } => "P0504",
+            ImpossibleFieldValue { .. } => "P0505",
         }
     }
 
@@ -246,7 +275,8 @@ impl Problem {
             NeverFires { .. }
             | Contradiction { .. }
             | UnusedCategory { .. }
-            | ExceptionOutsideScope { .. } => Severity::Warning,
+            | ExceptionOutsideScope { .. }
+            | ImpossibleFieldValue { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -274,6 +304,15 @@ impl Problem {
             | UnknownCategory { suggestion: s, .. }
             | UnknownBudget { suggestion: s, .. }
             | UnknownField { suggestion: s, .. } => suggestion(s),
+            UnknownCustomField {
+                suggestion: None,
+                name,
+            } => Some(format!("declare it with `field {name} {{ … }}`")),
+            UnknownCustomField { suggestion: s, .. } => suggestion(s),
+            PatternOnNonText { .. } => {
+                Some("use `type text`, or drop the pattern: a list or a type says enough".into())
+            }
+            EmptyChoice => Some("list the values, e.g. `type one of \"capex\", \"opex\"`".into()),
             InvalidCategoryId { .. } => Some(
                 "use a lowercase path such as `office/paper/copier` or an 8-digit unspsc code such as `44121600`"
                     .into(),

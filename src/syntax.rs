@@ -276,6 +276,15 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::payment_decl => "`payment`",
         Rule::ship_to_decl => "`ship_to`",
         Rule::po_decl => "`po_number`",
+        Rule::field_decl => "`field`",
+        Rule::field_on => "`on`",
+        Rule::field_level => "`order`, `lines`",
+        Rule::field_type => "`type`",
+        Rule::field_kind | Rule::field_one_of => "`text`, `number`, `money`, `date`, `one of`",
+        Rule::field_presence => "`required`, `optional`",
+        Rule::field_pattern => "`pattern`",
+        Rule::field_help => "`help`",
+        Rule::order_custom | Rule::line_custom => "`field`",
         Rule::invoice_decl => "`invoice`",
         Rule::test_decl => "`test`",
         Rule::currency_setting => "`currency`",
@@ -479,6 +488,7 @@ impl Lowerer {
             Rule::payment_decl => self.payment(pair).map(Declaration::Payment),
             Rule::ship_to_decl => self.ship_to(pair).map(Declaration::ShipTo),
             Rule::po_decl => self.po(pair).map(Declaration::PoNumber),
+            Rule::field_decl => self.field(pair).map(Declaration::Field),
             Rule::invoice_decl => self.invoice(pair).map(Declaration::Invoice),
             Rule::test_decl => self.test(pair).map(Declaration::Test),
             other => self.fail(
@@ -1282,6 +1292,87 @@ impl Lowerer {
         })
     }
 
+    fn field(&mut self, pair: Pair<'_, Rule>) -> Lowered<FieldDecl> {
+        let span = span_of(&pair);
+        let mut children = pair.into_inner().peekable();
+        let name = ident(&self.next(&mut children, span)?);
+        let title = take(&mut children, Rule::text)
+            .map(|t| self.text(t))
+            .transpose()?;
+        let level = take(&mut children, Rule::field_on).map(|on| {
+            let span = span_of(&on);
+            let level = match on.into_inner().next().map(|l| l.as_str()) {
+                Some("lines") => FieldLevel::Lines,
+                _ => FieldLevel::Order,
+            };
+            (level, span)
+        });
+        let kind = match take(&mut children, Rule::field_type) {
+            Some(ty) => {
+                // An empty `one of` would otherwise span the blank lines after it.
+                let tspan = span_of(&ty);
+                let tspan = Span::new(tspan.start, tspan.start + ty.as_str().trim_end().len());
+                let inner = self.next(&mut ty.into_inner().peekable(), tspan)?;
+                let kind = match inner.as_rule() {
+                    Rule::field_one_of => {
+                        let values = match inner.into_inner().next() {
+                            Some(list) => self.strings(list)?,
+                            None => Vec::new(),
+                        };
+                        FieldKind::OneOf(values)
+                    }
+                    _ => match inner.as_str() {
+                        "number" => FieldKind::Number,
+                        "money" => FieldKind::Money,
+                        "date" => FieldKind::Date,
+                        _ => FieldKind::Text,
+                    },
+                };
+                Some((kind, tspan))
+            }
+            None => None,
+        };
+        let required = take(&mut children, Rule::field_presence)
+            .map(|p| (p.as_str() == "required", span_of(&p)));
+        let pattern = match take(&mut children, Rule::field_pattern) {
+            Some(pattern) => {
+                let pspan = span_of(&pattern);
+                let value = self.next(&mut pattern.into_inner().peekable(), pspan)?;
+                Some(self.string(&value)?)
+            }
+            None => None,
+        };
+        let scope = self.optional_scope(&mut children)?;
+        let help = match take(&mut children, Rule::field_help) {
+            Some(help) => {
+                let hspan = span_of(&help);
+                let text = self.next(&mut help.into_inner().peekable(), hspan)?;
+                Some(self.text(text)?)
+            }
+            None => None,
+        };
+        Ok(FieldDecl {
+            name,
+            title,
+            level,
+            kind,
+            required,
+            pattern,
+            scope,
+            help,
+            span,
+        })
+    }
+
+    /// `name "value"` of a test's `field` clause.
+    fn custom_value(&mut self, pair: Pair<'_, Rule>) -> Lowered<(Ident, Str)> {
+        let span = span_of(&pair);
+        let mut parts = pair.into_inner().peekable();
+        let name = ident(&self.next(&mut parts, span)?);
+        let value = self.next(&mut parts, span)?;
+        Ok((name, self.string(&value)?))
+    }
+
     fn invoice(&mut self, pair: Pair<'_, Rule>) -> Lowered<InvoiceDecl> {
         let span = span_of(&pair);
         let mut children = pair.into_inner().peekable();
@@ -1353,6 +1444,143 @@ impl Lowerer {
         })
     }
 
+    /// `order po "…" payment card field project "P-17"` of a test.
+    fn test_order(&mut self, fields: Pair<'_, Rule>) -> Lowered<Vec<OrderField>> {
+        let mut order = Vec::new();
+        for field in fields.into_inner() {
+            if field.as_rule() == Rule::order_custom {
+                let (name, value) = self.custom_value(field)?;
+                order.push(OrderField::Custom(name, value));
+                continue;
+            }
+            let fspan = span_of(&field);
+            let rule = field.as_rule();
+            let value = self.next(&mut field.into_inner().peekable(), fspan)?;
+            order.push(match rule {
+                Rule::order_po => OrderField::Po(self.string(&value)?),
+                Rule::order_payment => OrderField::Payment(ident(&value)),
+                Rule::order_ship_to => OrderField::ShipTo(self.string(&value)?),
+                Rule::order_cost_centre => OrderField::CostCentre(self.string(&value)?),
+                Rule::order_tax => OrderField::Tax(self.money(value)?),
+                Rule::order_shipping => OrderField::Shipping(self.money(value)?),
+                _ => OrderField::Currency(ident(&value)),
+            });
+        }
+        Ok(order)
+    }
+
+    /// `line "L1" product "…" category "…" price 10.00 CAD qty 2 field gl_code "6100"`.
+    fn test_line(&mut self, line: Pair<'_, Rule>) -> Lowered<TestLine> {
+        let lspan = span_of(&line);
+        let mut parts = line.into_inner().peekable();
+        let mut strings = Vec::new();
+        while let Some(s) = take(&mut parts, Rule::string) {
+            strings.push(self.string(&s)?);
+        }
+        let price = self.next(&mut parts, lspan)?;
+        let price = self.money(price)?;
+        let quantity = take(&mut parts, Rule::integer)
+            .map(|i| self.integer(&i))
+            .transpose()?;
+        let mut fields = Vec::new();
+        for field in parts {
+            fields.push(self.custom_value(field)?);
+        }
+        let mut strings = strings.into_iter();
+        let (Some(id), Some(product), Some(category)) =
+            (strings.next(), strings.next(), strings.next())
+        else {
+            return self.fail(
+                Problem::Internal {
+                    what: "incomplete line".into(),
+                },
+                lspan,
+            );
+        };
+        let supplier = strings.next();
+        Ok(TestLine {
+            id,
+            product,
+            category,
+            supplier,
+            price,
+            quantity,
+            fields,
+            span: lspan,
+        })
+    }
+
+    /// `user "bo@x" manager "al@x" limit 500.00 CAD role manager in north` of a test.
+    fn test_user(&mut self, user: Pair<'_, Rule>) -> Lowered<TestUser> {
+        let uspan = span_of(&user);
+        let mut parts = user.into_inner().peekable();
+        let id = self.next(&mut parts, uspan)?;
+        let id = self.string(&id)?;
+        let manager = take(&mut parts, Rule::string)
+            .map(|s| self.string(&s))
+            .transpose()?;
+        let limit = take(&mut parts, Rule::money)
+            .map(|m| self.money(m))
+            .transpose()?;
+        let mut roles = Vec::new();
+        for role in parts {
+            let mut names = role.into_inner();
+            if let (Some(r), Some(g)) = (names.next(), names.next()) {
+                roles.push((ident(&r), ident(&g)));
+            }
+        }
+        Ok(TestUser {
+            id,
+            manager,
+            limit,
+            roles,
+            span: uspan,
+        })
+    }
+
+    /// `expect …` of a test.
+    fn expectation(&mut self, expect: Pair<'_, Rule>) -> Lowered<Expectation> {
+        let espan = span_of(&expect);
+        let what = self.next(&mut expect.into_inner().peekable(), espan)?;
+        let wspan = span_of(&what);
+        let rule = what.as_rule();
+        Ok(match rule {
+            Rule::outcome => Expectation::Outcome(
+                match what.as_str() {
+                    "allowed" => OutcomeWord::Allowed,
+                    "blocked" => OutcomeWord::Blocked,
+                    _ => OutcomeWord::ApprovalRequired,
+                },
+                wspan,
+            ),
+            _ => {
+                let mut parts = what.into_inner().peekable();
+                let value = self.next(&mut parts, wspan)?;
+                match rule {
+                    Rule::expect_line => {
+                        let line = self.string(&value)?;
+                        let verdict = match self.next(&mut parts, wspan)?.as_str() {
+                            "allowed" => VerdictWord::Allowed,
+                            "preferred" => VerdictWord::Preferred,
+                            "warned" => VerdictWord::Warned,
+                            "restricted" => VerdictWord::Restricted,
+                            _ => VerdictWord::Blocked,
+                        };
+                        Expectation::Line {
+                            line,
+                            verdict,
+                            span: wspan,
+                        }
+                    }
+                    Rule::expect_levels => Expectation::Levels(self.integer(&value)?),
+                    Rule::expect_approver => Expectation::Approver(self.string(&value)?),
+                    Rule::expect_total => Expectation::Total(self.money(value)?),
+                    _ => Expectation::Invoice(self.string(&value)?),
+                }
+            }
+        })
+    }
+
     fn test(&mut self, pair: Pair<'_, Rule>) -> Lowered<TestDecl> {
         let span = span_of(&pair);
         let mut children = pair.into_inner().peekable();
@@ -1360,30 +1588,7 @@ impl Lowerer {
         let name = self.string(&name)?;
         let mut users = Vec::new();
         for user in take_all(&mut children, Rule::test_user) {
-            let uspan = span_of(&user);
-            let mut parts = user.into_inner().peekable();
-            let id = self.next(&mut parts, uspan)?;
-            let id = self.string(&id)?;
-            let manager = take(&mut parts, Rule::string)
-                .map(|s| self.string(&s))
-                .transpose()?;
-            let limit = take(&mut parts, Rule::money)
-                .map(|m| self.money(m))
-                .transpose()?;
-            let mut roles = Vec::new();
-            for role in parts {
-                let mut names = role.into_inner();
-                if let (Some(r), Some(g)) = (names.next(), names.next()) {
-                    roles.push((ident(&r), ident(&g)));
-                }
-            }
-            users.push(TestUser {
-                id,
-                manager,
-                limit,
-                roles,
-                span: uspan,
-            });
+            users.push(self.test_user(user)?);
         }
         let buyer = self.next(&mut children, span)?;
         let bspan = span_of(&buyer);
@@ -1398,57 +1603,13 @@ impl Lowerer {
             locale,
             span: bspan,
         };
-        let mut order = Vec::new();
-        if let Some(fields) = take(&mut children, Rule::test_order) {
-            for field in fields.into_inner() {
-                let fspan = span_of(&field);
-                let rule = field.as_rule();
-                let value = self.next(&mut field.into_inner().peekable(), fspan)?;
-                order.push(match rule {
-                    Rule::order_po => OrderField::Po(self.string(&value)?),
-                    Rule::order_payment => OrderField::Payment(ident(&value)),
-                    Rule::order_ship_to => OrderField::ShipTo(self.string(&value)?),
-                    Rule::order_cost_centre => OrderField::CostCentre(self.string(&value)?),
-                    Rule::order_tax => OrderField::Tax(self.money(value)?),
-                    Rule::order_shipping => OrderField::Shipping(self.money(value)?),
-                    _ => OrderField::Currency(ident(&value)),
-                });
-            }
-        }
+        let order = match take(&mut children, Rule::test_order) {
+            Some(fields) => self.test_order(fields)?,
+            None => Vec::new(),
+        };
         let mut lines = Vec::new();
         for line in take_all(&mut children, Rule::test_line) {
-            let lspan = span_of(&line);
-            let mut parts = line.into_inner().peekable();
-            let mut strings = Vec::new();
-            while let Some(s) = take(&mut parts, Rule::string) {
-                strings.push(self.string(&s)?);
-            }
-            let price = self.next(&mut parts, lspan)?;
-            let price = self.money(price)?;
-            let quantity = take(&mut parts, Rule::integer)
-                .map(|i| self.integer(&i))
-                .transpose()?;
-            let mut strings = strings.into_iter();
-            let (Some(id), Some(product), Some(category)) =
-                (strings.next(), strings.next(), strings.next())
-            else {
-                return self.fail(
-                    Problem::Internal {
-                        what: "incomplete line".into(),
-                    },
-                    lspan,
-                );
-            };
-            let supplier = strings.next();
-            lines.push(TestLine {
-                id,
-                product,
-                category,
-                supplier,
-                price,
-                quantity,
-                span: lspan,
-            });
+            lines.push(self.test_line(line)?);
         }
         let mut spent = Vec::new();
         for entry in take_all(&mut children, Rule::test_spent) {
@@ -1515,45 +1676,7 @@ impl Lowerer {
         }
         let mut expectations = Vec::new();
         for expect in children {
-            let espan = span_of(&expect);
-            let what = self.next(&mut expect.into_inner().peekable(), espan)?;
-            let wspan = span_of(&what);
-            let rule = what.as_rule();
-            expectations.push(match rule {
-                Rule::outcome => Expectation::Outcome(
-                    match what.as_str() {
-                        "allowed" => OutcomeWord::Allowed,
-                        "blocked" => OutcomeWord::Blocked,
-                        _ => OutcomeWord::ApprovalRequired,
-                    },
-                    wspan,
-                ),
-                _ => {
-                    let mut parts = what.into_inner().peekable();
-                    let value = self.next(&mut parts, wspan)?;
-                    match rule {
-                        Rule::expect_line => {
-                            let line = self.string(&value)?;
-                            let verdict = match self.next(&mut parts, wspan)?.as_str() {
-                                "allowed" => VerdictWord::Allowed,
-                                "preferred" => VerdictWord::Preferred,
-                                "warned" => VerdictWord::Warned,
-                                "restricted" => VerdictWord::Restricted,
-                                _ => VerdictWord::Blocked,
-                            };
-                            Expectation::Line {
-                                line,
-                                verdict,
-                                span: wspan,
-                            }
-                        }
-                        Rule::expect_levels => Expectation::Levels(self.integer(&value)?),
-                        Rule::expect_approver => Expectation::Approver(self.string(&value)?),
-                        Rule::expect_total => Expectation::Total(self.money(value)?),
-                        _ => Expectation::Invoice(self.string(&value)?),
-                    }
-                }
-            });
+            expectations.push(self.expectation(expect)?);
         }
         Ok(TestDecl {
             name,

@@ -212,6 +212,7 @@ fn request_for(policy: &CompiledPolicy, test: &TestDecl, known_buyer: bool) -> C
         po_number: None,
         cost_centre: None,
         ship_to: None,
+        fields: Default::default(),
         lines: Vec::new(),
         tax: None,
         shipping: None,
@@ -225,6 +226,9 @@ fn request_for(policy: &CompiledPolicy, test: &TestDecl, known_buyer: bool) -> C
             OrderField::Tax(tax) => order.tax = Some(Amount(tax.amount)),
             OrderField::Shipping(shipping) => order.shipping = Some(Amount(shipping.amount)),
             OrderField::Currency(code) => order.currency = code.name.clone(),
+            OrderField::Custom(name, value) => {
+                order.fields.insert(name.name.clone(), value.value.clone());
+            }
         }
     }
     if !test
@@ -247,6 +251,11 @@ fn request_for(policy: &CompiledPolicy, test: &TestDecl, known_buyer: bool) -> C
             description: None,
             unit_price: Amount(line.price.amount),
             quantity: line.quantity.as_ref().map_or(1, |q| q.value),
+            fields: line
+                .fields
+                .iter()
+                .map(|(name, value)| (name.name.clone(), value.value.clone()))
+                .collect(),
         })
         .collect();
     let buyer = test.buyer.id.value.clone();

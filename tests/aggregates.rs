@@ -91,6 +91,7 @@ fn facts(lines: Vec<LineFacts>, scan: bool) -> OrderFacts {
         po_number: None,
         ship_to: None,
         cost_centre: None,
+        fields: Vec::new(),
         buyer_id: "u1".into(),
         buyer_manager: None,
         buyer_approval_limit: None,
@@ -123,6 +124,7 @@ fn line() -> impl Strategy<Value = LineFacts> {
             unit_price: amount,
             quantity: Decimal::ONE,
             amount,
+            fields: Vec::new(),
             kept,
         })
 }
@@ -158,6 +160,7 @@ fn dropping_a_line_needs_lines_changed() {
             unit_price: Decimal::TEN,
             quantity: Decimal::ONE,
             amount: Decimal::TEN,
+            fields: Vec::new(),
             kept: true,
         }],
         false,

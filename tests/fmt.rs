@@ -420,6 +420,51 @@ po_number any_po {
 }
 
 #[test]
+fn custom_fields() {
+    assert_canonical(
+        r#"field project "Project" fr "Projet" {
+  on order
+  type text
+  required
+  pattern "P-##"
+  for north, south only
+  help "The project the order is charged to"
+    fr "Le projet auquel la commande est imputée"
+}
+
+field spend_type {
+  type one of "capex", "opex"
+}
+
+field gl_code "GL code" {
+  on lines
+  optional
+}
+
+field note {}
+"#,
+    );
+    let messy = "field  project\n\"Project\"  fr \"Projet\"{type   text required\npattern \"P-##\" help \"Why\"}\ntest \"t\" { buyer \"a\" in north order  field project \"P-17\" line \"L1\" product \"P\" category \"c\" price 1.00 CAD qty 2  field gl_code \"6100\" expect allowed }";
+    assert_eq!(
+        fmt(messy),
+        r#"field project "Project" fr "Projet" {
+  type text
+  required
+  pattern "P-##"
+  help "Why"
+}
+
+test "t" {
+  buyer "a" in north
+  order field project "P-17"
+  line "L1" product "P" category "c" price 1.00 CAD qty 2 field gl_code "6100"
+  expect allowed
+}
+"#
+    );
+}
+
+#[test]
 fn invoices() {
     assert_canonical(
         r#"invoice north_campus {
@@ -1193,6 +1238,17 @@ mod generate {
         "false",
         "or",
         "starts_with",
+        "date",
+        "money",
+        "number",
+        "text",
+        "optional",
+        "help",
+        "pattern",
+        "one",
+        "type",
+        "on",
+        "field",
         "ends_with",
         "hour",
         "hours",
@@ -1782,7 +1838,36 @@ mod generate {
                     ]),
                 )
             });
-        prop_oneof![split, payment, ship_to, po].boxed()
+        let kind = prop_oneof![
+            select(vec!["text", "number", "money", "date"]).prop_map(|k| vec![t(k)]),
+            prop::collection::vec(string(), 0..3).prop_map(|values| {
+                let list = comma_list(values.into_iter().map(|v| vec![v]).collect());
+                cat(vec![vec![t("one"), t("of")], list])
+            }),
+        ];
+        let field = (
+            (name(), proptest::option::of(text())),
+            proptest::option::of(select(vec!["order", "lines"])),
+            proptest::option::of(kind),
+            proptest::option::of(select(vec!["required", "optional"])),
+            proptest::option::of(string()),
+            proptest::option::of(scope()),
+            proptest::option::of(text()),
+        )
+            .prop_map(|((n, title), on, kind, presence, pattern, scope, help)| {
+                braced(
+                    cat(vec![vec![t("field"), n], opt(title)]),
+                    cat(vec![
+                        opt(on.map(|o| vec![t("on"), t(o)])),
+                        opt(kind.map(|k| cat(vec![vec![t("type")], k]))),
+                        opt(presence.map(|p| vec![t(p)])),
+                        opt(pattern.map(|p| vec![t("pattern"), p])),
+                        opt(scope),
+                        opt(help.map(|h| cat(vec![vec![t("help")], h]))),
+                    ]),
+                )
+            });
+        prop_oneof![split, payment, ship_to, po, field].boxed()
     }
 
     fn invoice() -> BoxedStrategy<Tokens> {
@@ -1875,6 +1960,7 @@ mod generate {
             signed_money().prop_map(|m| vec![t("tax"), m]),
             signed_money().prop_map(|m| vec![t("shipping"), m]),
             select(vec!["CAD", "EUR"]).prop_map(|c| vec![t("currency"), t(c)]),
+            (name(), string()).prop_map(|(n, v)| vec![t("field"), n, v]),
         ];
         let order =
             prop::collection::vec(field, 1..4).prop_map(|f| cat(vec![vec![t("order")], cat(f)]));
@@ -1883,8 +1969,9 @@ mod generate {
             proptest::option::of(string()),
             signed_money(),
             proptest::option::of(integer()),
+            prop::collection::vec((name(), string()), 0..3),
         )
-            .prop_map(|((id, product, category), supplier, price, qty)| {
+            .prop_map(|((id, product, category), supplier, price, qty, fields)| {
                 cat(vec![
                     vec![
                         t("line"),
@@ -1897,6 +1984,10 @@ mod generate {
                     opt(supplier.map(|s| vec![t("supplier"), s])),
                     vec![t("price"), price],
                     opt(qty.map(|q| vec![t("qty"), q])),
+                    cat(fields
+                        .into_iter()
+                        .map(|(n, v)| vec![t("field"), n, v])
+                        .collect()),
                 ])
             });
         let spent = (name(), signed_money()).prop_map(|(n, m)| vec![t("spent"), n, m]);

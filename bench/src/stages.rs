@@ -68,6 +68,7 @@ impl PlanStage {
                 unit_price: l.unit_price.0,
                 quantity: Decimal::from(l.quantity),
                 amount: l.unit_price.0 * Decimal::from(l.quantity),
+                fields: Vec::new(),
                 kept: true,
             })
             .collect();
@@ -84,6 +85,7 @@ impl PlanStage {
             po_number: request.order.po_number.clone(),
             ship_to: None,
             cost_centre: None,
+            fields: Vec::new(),
             buyer_id: buyer.id.clone(),
             buyer_manager: buyer.manager.clone(),
             buyer_approval_limit: None,

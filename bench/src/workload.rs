@@ -1200,6 +1200,7 @@ fn order_line(org: &Org, index: usize, pick: &Pick) -> OrderLine {
         description: None,
         unit_price: cents(org.price_cents(pick.leaf, pick.k)),
         quantity: pick.quantity,
+        fields: Default::default(),
     }
 }
 
@@ -1252,6 +1253,7 @@ fn order(id: &str, lines: Vec<OrderLine>) -> Order {
         payment_method: Some("invoice".into()),
         po_number: Some("4500123456".into()),
         cost_centre: Some("CC-100".into()),
+        fields: Default::default(),
         ship_to: None,
         lines,
         tax: Some(cents(12_500)),
