@@ -731,6 +731,9 @@ pub struct InvoiceDecl {
     pub send_to: Vec<Str>,
     pub cadence: Cadence,
     pub split_by: Vec<(InvoiceKey, Span)>,
+    /// Custom order fields that split invoices too (`split by po_number, field project`),
+    /// written after the built-in keys.
+    pub split_fields: Vec<Ident>,
     pub terms: Int,
     pub credits: Option<(CreditMode, Span)>,
     pub span: Span,

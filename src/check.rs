@@ -1168,8 +1168,18 @@ impl Checker {
             invoice
                 .split_by
                 .iter()
-                .map(|(key, span)| (key.keyword().to_owned(), *span)),
+                .map(|(key, span)| (key.keyword().to_owned(), *span))
+                .chain(
+                    invoice
+                        .split_fields
+                        .iter()
+                        .map(|f| (format!("field {}", f.name), f.span)),
+                ),
         );
+        // Invoices split by an order's own fields: a line field has no single value.
+        for field in &invoice.split_fields {
+            self.custom_field(FieldLevel::Order, &field.name, field.span);
+        }
         if let Cadence::Weeks { weeks, span, .. } = &invoice.cadence {
             if !(1..=2).contains(weeks) {
                 self.report(Problem::UnsupportedWeeks { weeks: *weeks }, *span);

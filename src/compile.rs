@@ -32,6 +32,10 @@ pub struct IndexedTarget {
 /// Category → slot of the per-order totals; looked up only, like [`CategoryIndex`].
 pub type CategorySlots = std::collections::HashMap<String, usize, FxBuildHasher>;
 
+/// How an invoice rule's `split_by` names a custom order field, e.g. `fields.project`: the
+/// JSON path of the value in an order.
+pub const FIELD_KEY_PREFIX: &str = "fields.";
+
 /// Index of a group in [`CompiledPolicy::groups`].
 pub type GroupId = usize;
 
@@ -812,6 +816,12 @@ impl Compiler<'_> {
                             ast::InvoiceKey::Group => "group".to_owned(),
                             ast::InvoiceKey::PoNumber => "poNumber".to_owned(),
                         })
+                        .chain(
+                            invoice
+                                .split_fields
+                                .iter()
+                                .map(|f| format!("{FIELD_KEY_PREFIX}{}", f.name)),
+                        )
                         .collect(),
                     terms_days: invoice.terms.value,
                     credits: match invoice.credits.as_ref().map(|(m, _)| *m) {

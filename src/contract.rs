@@ -982,6 +982,10 @@ pub struct InvoiceOrder {
     pub placed_at: String,
     pub currency: String,
     pub lines: Vec<InvoiceLineInput>,
+    /// The order's custom fields, as at checkout (`{"project": "P-17"}`): invoice rules
+    /// may split by them and reports show them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -1037,6 +1041,10 @@ pub struct Invoice {
     pub group: Option<String>,
     /// Set when the rule splits by PO number (`null` groups the orders without one).
     pub po_number: Option<String>,
+    /// The custom fields the rule splits by, with this document's value (`null` groups the
+    /// orders without one); omitted when the rule splits by none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, Option<String>>,
     pub currency: String,
     pub invoice_date: String,
     pub terms_days: u64,
@@ -1059,6 +1067,9 @@ pub struct InvoiceLine {
     pub line: String,
     pub description: Option<String>,
     pub amount: Amount,
+    /// The order's custom fields, for reports; omitted when it has none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

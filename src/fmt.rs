@@ -535,12 +535,23 @@ impl Printer<'_> {
             };
             p.comments_before(cadence_span.start, 1);
             p.line(1, &cadence);
-            if let Some((_, first)) = invoice.split_by.first() {
+            let first = invoice
+                .split_by
+                .first()
+                .map(|(_, span)| *span)
+                .or_else(|| invoice.split_fields.first().map(|f| f.span));
+            if let Some(first) = first {
                 p.comments_before(first.start, 1);
-                let keys: Vec<&str> = invoice
+                let keys: Vec<String> = invoice
                     .split_by
                     .iter()
-                    .map(|(key, _)| invoice_key(*key))
+                    .map(|(key, _)| invoice_key(*key).to_owned())
+                    .chain(
+                        invoice
+                            .split_fields
+                            .iter()
+                            .map(|f| format!("field {}", f.name)),
+                    )
                     .collect();
                 p.line(1, &format!("split by {}", keys.join(", ")));
             }

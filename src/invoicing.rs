@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::compile::{Cadence, CompiledPolicy, InvoiceRule};
+use crate::compile::{Cadence, CompiledPolicy, InvoiceRule, FIELD_KEY_PREFIX};
 use crate::contract::*;
 use crate::errors::ErrorCode;
 use crate::eval::local_date;
@@ -99,6 +99,8 @@ struct DocumentKey {
     currency: String,
     group: Option<String>,
     po_number: Option<Option<String>>,
+    /// The custom fields the rule splits by, each with the order's value.
+    fields: Vec<(String, Option<String>)>,
     /// Per-order invoices are one order each.
     order: Option<String>,
     credit_note: bool,
@@ -301,6 +303,21 @@ fn validate<'p>(
             ErrorCode::DuplicateId,
             format!("order `{}` appears more than once", brief(&order.id)),
             format!("{path}.id"),
+        ));
+    }
+    // The fields an order carries must be the policy's order fields, as at checkout.
+    let undeclared = order.fields.keys().find(|name| {
+        policy
+            .field_slots
+            .get(*name)
+            .and_then(|&slot| policy.fields.get(slot))
+            .is_none_or(|field| field.on_lines)
+    });
+    if let Some(name) = undeclared {
+        return Err(reject(
+            ErrorCode::UndeclaredField,
+            format!("the policy declares no order field `{}`", brief(name)),
+            format!("{path}.fields.{}", brief(name)),
         ));
     }
     let Some(&group) = policy.group_ids.get(&order.group) else {
@@ -542,6 +559,7 @@ fn group<'p>(orders: Vec<Accepted<'p>>, rejected: &mut Vec<RejectedOrder>) -> Gr
                 line: line.id.clone(),
                 description: line.description.clone(),
                 amount: Amount(money_scale(*amount, accepted.currency.minor_units)),
+                fields: order.fields.clone(),
             };
             match place {
                 Place::Listed => draft.credits.push(entry),
@@ -563,6 +581,15 @@ fn document_key(accepted: &Accepted<'_>) -> DocumentKey {
         currency: accepted.currency.code.clone(),
         group: splits_by("group").then(|| order.group.clone()),
         po_number: splits_by("poNumber").then(|| accepted.po_number.clone()),
+        fields: rule
+            .split_by
+            .iter()
+            .filter_map(|key| key.strip_prefix(FIELD_KEY_PREFIX))
+            .map(|name| {
+                let value = order.fields.get(name).filter(|v| !v.is_empty()).cloned();
+                (name.to_owned(), value)
+            })
+            .collect(),
         order: (rule.cadence == Cadence::PerOrder).then(|| order.id.clone()),
         credit_note: rule.credits == "creditNote"
             && (order.status == OrderStatus::Refunded || credit),
@@ -619,6 +646,7 @@ fn issue((drafts, totals): Grouped<'_>, run_date: Date) -> (Vec<Invoice>, Vec<Cu
             cadence: cadence_name(&draft.rule.cadence).into(),
             group: key.group,
             po_number: key.po_number.flatten(),
+            fields: key.fields.into_iter().collect(),
             currency: key.currency,
             invoice_date: key.invoice_date.to_string(),
             terms_days: draft.rule.terms_days,

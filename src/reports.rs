@@ -13,6 +13,8 @@
 //! a `;` or `\` inside an id is escaped with a `\`, so the cell splits back unambiguously.
 //! `"bom": true` starts the text with a UTF-8 byte order mark.
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 
 use crate::contract::{Answer, InvoiceLine, InvoiceRun, OrderStatus, ReportDefinition, ReportRows};
@@ -111,11 +113,14 @@ pub fn csv(run: &InvoiceRun, report: &ReportDefinition) -> Answer<String> {
         .columns
         .iter()
         .enumerate()
-        .filter(|(_, c)| !known.contains(&c.as_str()))
+        .filter(|(_, c)| !known.contains(&c.as_str()) && field_column(c).is_none())
         .map(|(i, c)| {
             request_error(
                 ErrorCode::UnknownColumn,
-                format!("unknown column `{c}`, expected one of {}", known.join(", ")),
+                format!(
+                    "unknown column `{c}`, expected one of {} or `fields.` and a custom field",
+                    known.join(", ")
+                ),
                 format!("columns[{i}]"),
             )
         })
@@ -173,11 +178,22 @@ pub fn csv(run: &InvoiceRun, report: &ReportDefinition) -> Answer<String> {
     }
 }
 
-/// A row as column → value.
-struct Row(Vec<(&'static str, String)>);
+/// The custom field a column names, e.g. `project` for `fields.project`: one column per
+/// field an order carries (empty where it has none).
+fn field_column(column: &str) -> Option<&str> {
+    column
+        .strip_prefix(crate::compile::FIELD_KEY_PREFIX)
+        .filter(|name| !name.is_empty())
+}
+
+/// A row as column → value, and the custom fields of its order or document.
+struct Row(Vec<(&'static str, String)>, BTreeMap<String, String>);
 
 impl Row {
     fn get(&self, column: &str) -> Option<String> {
+        if let Some(name) = field_column(column) {
+            return self.1.get(name).cloned();
+        }
         self.0
             .iter()
             .find(|(c, _)| *c == column)
@@ -215,29 +231,35 @@ fn order_rows(run: &InvoiceRun) -> Vec<Row> {
                 })
                 .map(|due| due.to_string())
                 .unwrap_or_default();
-            rows.push(Row(vec![
-                ("poNumber", first.po_number.clone().unwrap_or_default()),
-                ("orderId", first.order.clone()),
-                ("orderStatus", status_word(Some(first.order_status))),
-                ("invoiceId", invoice.id.clone()),
-                ("amountDue", due),
-                ("currency", invoice.currency.clone()),
-                ("dueDate", invoice.due_date.clone()),
-                ("invoiceKind", invoice.kind.clone()),
-                ("invoiceDate", invoice.invoice_date.clone()),
-                ("group", invoice.group.clone().unwrap_or_default()),
-                ("template", invoice.template.clone()),
-                ("reason", String::new()),
-            ]));
+            rows.push(Row(
+                vec![
+                    ("poNumber", first.po_number.clone().unwrap_or_default()),
+                    ("orderId", first.order.clone()),
+                    ("orderStatus", status_word(Some(first.order_status))),
+                    ("invoiceId", invoice.id.clone()),
+                    ("amountDue", due),
+                    ("currency", invoice.currency.clone()),
+                    ("dueDate", invoice.due_date.clone()),
+                    ("invoiceKind", invoice.kind.clone()),
+                    ("invoiceDate", invoice.invoice_date.clone()),
+                    ("group", invoice.group.clone().unwrap_or_default()),
+                    ("template", invoice.template.clone()),
+                    ("reason", String::new()),
+                ],
+                first.fields.clone(),
+            ));
         }
     }
     for rejected in &run.rejected {
-        rows.push(Row(vec![
-            ("poNumber", rejected.po_number.clone().unwrap_or_default()),
-            ("orderId", rejected.order.clone().unwrap_or_default()),
-            ("orderStatus", status_word(rejected.status)),
-            ("reason", format!("{}: {}", rejected.code, rejected.message)),
-        ]));
+        rows.push(Row(
+            vec![
+                ("poNumber", rejected.po_number.clone().unwrap_or_default()),
+                ("orderId", rejected.order.clone().unwrap_or_default()),
+                ("orderStatus", status_word(rejected.status)),
+                ("reason", format!("{}: {}", rejected.code, rejected.message)),
+            ],
+            BTreeMap::new(),
+        ));
     }
     rows
 }
@@ -254,23 +276,30 @@ fn invoice_rows(run: &InvoiceRun, neutralize_each: bool) -> Vec<Row> {
                 .collect();
             orders.sort_unstable();
             orders.dedup();
-            Row(vec![
-                ("invoiceId", invoice.id.clone()),
-                ("kind", invoice.kind.clone()),
-                ("template", invoice.template.clone()),
-                ("group", invoice.group.clone().unwrap_or_default()),
-                ("poNumber", invoice.po_number.clone().unwrap_or_default()),
-                ("currency", invoice.currency.clone()),
-                ("invoiceDate", invoice.invoice_date.clone()),
-                ("dueDate", invoice.due_date.clone()),
-                ("amountDue", invoice.amount_due.to_string()),
-                ("termsDays", invoice.terms_days.to_string()),
-                ("orders", join_ids(&orders, neutralize_each)),
-                ("charges", invoice.charges.to_string()),
-                ("creditsTotal", invoice.credits_total.to_string()),
-                ("billTo", invoice.bill_to.clone()),
-                ("recipients", invoice.recipients.join(" ")),
-            ])
+            Row(
+                vec![
+                    ("invoiceId", invoice.id.clone()),
+                    ("kind", invoice.kind.clone()),
+                    ("template", invoice.template.clone()),
+                    ("group", invoice.group.clone().unwrap_or_default()),
+                    ("poNumber", invoice.po_number.clone().unwrap_or_default()),
+                    ("currency", invoice.currency.clone()),
+                    ("invoiceDate", invoice.invoice_date.clone()),
+                    ("dueDate", invoice.due_date.clone()),
+                    ("amountDue", invoice.amount_due.to_string()),
+                    ("termsDays", invoice.terms_days.to_string()),
+                    ("orders", join_ids(&orders, neutralize_each)),
+                    ("charges", invoice.charges.to_string()),
+                    ("creditsTotal", invoice.credits_total.to_string()),
+                    ("billTo", invoice.bill_to.clone()),
+                    ("recipients", invoice.recipients.join(" ")),
+                ],
+                invoice
+                    .fields
+                    .iter()
+                    .filter_map(|(name, value)| Some((name.clone(), value.clone()?)))
+                    .collect(),
+            )
         })
         .collect()
 }

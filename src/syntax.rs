@@ -333,7 +333,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::cadence | Rule::per_order | Rule::every_month | Rule::every_weeks => {
             "`per order`, `every month`, `every week`, `every 2 weeks`"
         }
-        Rule::invoice_keys | Rule::invoice_key => "`group`, `po_number`",
+        Rule::invoice_keys | Rule::invoice_key => "`group`, `po_number`, `field`",
+        Rule::field_split => "`field`",
         Rule::credit_mode => "`credit_note`, `adjustment`, `listed`",
         Rule::test_user => "`user`",
         Rule::test_buyer => "`buyer`",
@@ -1406,20 +1407,22 @@ impl Lowerer {
                 }
             }
         };
-        let split_by = take(&mut children, Rule::invoice_keys)
-            .map(|keys| {
-                keys.into_inner()
-                    .map(|k| {
-                        let key = if k.as_str() == "group" {
-                            InvoiceKey::Group
-                        } else {
-                            InvoiceKey::PoNumber
-                        };
-                        (key, span_of(&k))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut split_by = Vec::new();
+        let mut split_fields = Vec::new();
+        for key in take(&mut children, Rule::invoice_keys)
+            .into_iter()
+            .flat_map(Pair::into_inner)
+        {
+            match key.as_rule() {
+                Rule::field_split => {
+                    let kspan = span_of(&key);
+                    let name = self.next(&mut key.into_inner().peekable(), kspan)?;
+                    split_fields.push(ident(&name));
+                }
+                _ if key.as_str() == "group" => split_by.push((InvoiceKey::Group, span_of(&key))),
+                _ => split_by.push((InvoiceKey::PoNumber, span_of(&key))),
+            }
+        }
         let terms = self.next(&mut children, span)?;
         let terms = self.integer(&terms)?;
         let credits = take(&mut children, Rule::credit_mode).map(|c| {
@@ -1438,6 +1441,7 @@ impl Lowerer {
             send_to,
             cadence,
             split_by,
+            split_fields,
             terms,
             credits,
             span,
