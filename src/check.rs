@@ -1266,7 +1266,7 @@ impl Checker {
             }
         }
         if let Some(now) = &test.now {
-            if crate::eval::instant(&now.value).is_none() {
+            if crate::calendar::instant(&now.value).is_none() {
                 self.report(
                     Problem::InvalidDate {
                         text: now.value.clone(),
@@ -1276,7 +1276,7 @@ impl Checker {
             }
         }
         for order in &test.recent {
-            if crate::eval::instant(&order.at.value).is_none() {
+            if crate::calendar::instant(&order.at.value).is_none() {
                 self.report(
                     Problem::InvalidDate {
                         text: order.at.value.clone(),

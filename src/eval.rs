@@ -69,17 +69,7 @@ pub fn checkout(
     }
 }
 
-/// Parses an RFC 3339 instant, e.g. `2026-11-28T10:00:00-05:00`.
-pub fn instant(text: &str) -> Option<jiff::Timestamp> {
-    text.parse::<jiff::Timestamp>().ok()
-}
-
-/// The calendar date of an instant in the offset it was written with, e.g. the
-/// `2026-11-30` of `2026-11-30T23:30:00-05:00`.
-pub fn local_date(text: &str) -> Option<jiff::civil::Date> {
-    instant(text)?;
-    text.get(..10)?.parse::<jiff::civil::Date>().ok()
-}
+pub use crate::calendar::{instant, local_date};
 
 struct Checkout<'a> {
     policy: &'a CompiledPolicy,
@@ -1332,8 +1322,8 @@ impl<'a> Checkout<'a> {
             cadence: crate::invoicing::cadence_name(&rule.cadence).to_owned(),
             split_by: rule.split_by.clone(),
             terms_days: rule.terms_days,
-            invoice_date: invoice_date.map(|d| d.to_string()),
-            due_date: due_date.map(|d| d.to_string()),
+            invoice_date: invoice_date.map(crate::calendar::date_text),
+            due_date: due_date.map(crate::calendar::date_text),
         })
     }
 }

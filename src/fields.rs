@@ -259,7 +259,7 @@ pub fn is_date(text: &str) -> bool {
             4 | 7 => b == b'-',
             _ => b.is_ascii_digit(),
         });
-    shape && text.parse::<jiff::civil::Date>().is_ok()
+    shape && crate::calendar::date(text).is_some()
 }
 
 /// Whether `value` matches the mask `pattern`: `#` a digit, `@` a letter, `?` any

@@ -32,10 +32,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use crate::calendar::{date_text, local_date};
 use crate::compile::{Cadence, CompiledPolicy, InvoiceRule, FIELD_KEY_PREFIX};
 use crate::contract::*;
 use crate::errors::ErrorCode;
-use crate::eval::local_date;
 use crate::money::{self, Currency};
 
 /// The run date weekly cadences count from when the policy names none: Monday 2024-01-01.
@@ -186,7 +186,7 @@ pub fn run(policy: &CompiledPolicy, request: &InvoiceRunRequest) -> Answer<Invoi
     Answer::Success {
         result: InvoiceRun {
             period: request.period.clone(),
-            run_date: run_date.to_string(),
+            run_date: date_text(run_date),
             invoices,
             rejected,
             totals,
@@ -217,9 +217,9 @@ fn parse_period_and_run_date(request: &InvoiceRunRequest) -> Result<Period, Vec<
         ));
     };
     let run_date = match &request.run_date {
-        Some(text) => match text.parse::<Date>() {
-            Ok(date) => Some(date),
-            Err(_) => {
+        Some(text) => match crate::calendar::date(text) {
+            Some(date) => Some(date),
+            None => {
                 return Err(failure(
                     ErrorCode::InvalidDate,
                     format!("`{}` is not a date", brief(text)),
@@ -407,7 +407,7 @@ fn validate<'p>(
 
 /// `2026-11` from the period's first day.
 fn request_period(period: &Period) -> String {
-    period.start.strftime("%Y-%m").to_string()
+    format!("{:04}-{:02}", period.start.year(), period.start.month())
 }
 
 /// Each line's amount as it counts, and the order's net. An ordinary order counts as
@@ -618,7 +618,7 @@ fn places(accepted: &Accepted<'_>) -> Vec<Place> {
 /// Numbers the documents in the order they sort. A document whose amount due is negative
 /// (an adjusted invoice whose credits outweigh its charges) is issued as a credit note.
 fn issue((drafts, totals): Grouped<'_>, run_date: Date) -> (Vec<Invoice>, Vec<CurrencyTotal>) {
-    let stamp = run_date.strftime("%Y%m%d").to_string();
+    let stamp = date_text(run_date).replace('-', "");
     let mut invoices = Vec::new();
     let (mut invoice_count, mut credit_count) = (0u32, 0u32);
     for (key, draft) in drafts {
@@ -648,9 +648,9 @@ fn issue((drafts, totals): Grouped<'_>, run_date: Date) -> (Vec<Invoice>, Vec<Cu
             po_number: key.po_number.flatten(),
             fields: key.fields.into_iter().collect(),
             currency: key.currency,
-            invoice_date: key.invoice_date.to_string(),
+            invoice_date: date_text(key.invoice_date),
             terms_days: draft.rule.terms_days,
-            due_date: due.to_string(),
+            due_date: date_text(due),
             lines: draft.lines,
             credits: draft.credits,
             charges: money(sums.charges),

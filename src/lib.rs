@@ -9,6 +9,7 @@ pub mod abi;
 pub mod approvals;
 pub mod ast;
 pub mod authorize;
+pub mod calendar;
 pub mod check;
 pub mod compile;
 pub mod contract;

@@ -628,7 +628,15 @@ impl Lowerer {
             (parts.next(), parts.next(), parts.next())
         {
             if let (Ok(month), Ok(day)) = (u8::try_from(month), u8::try_from(day)) {
-                if (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month) {
+                let valid = i16::try_from(year).ok().is_some_and(|y| {
+                    jiff::civil::Date::new(
+                        y,
+                        i8::try_from(month).unwrap_or(0),
+                        i8::try_from(day).unwrap_or(0),
+                    )
+                    .is_ok()
+                });
+                if valid {
                     return Ok(Date {
                         year,
                         month,
@@ -1895,17 +1903,5 @@ fn amount_basis(word: &str) -> AmountBasis {
         "total" => AmountBasis::Total,
         "tax" => AmountBasis::Tax,
         _ => AmountBasis::Shipping,
-    }
-}
-
-/// Days in a month of the proleptic Gregorian calendar, e.g. 29 for February 2028.
-pub fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
-        2 => 28,
-        _ => 31,
     }
 }

@@ -268,7 +268,9 @@ pub fn report_csv(
     to_js(&answer)
 }
 
-/// Formats policy source in the canonical layout (`procura fmt`).
+/// Formats policy source in the canonical layout (`procura fmt`). Authoring only: the
+/// storefront's package has no use for it (back-office build).
+#[cfg(feature = "wasm-back-office")]
 #[wasm_bindgen(unchecked_return_type = "FormatResult")]
 pub fn format(#[wasm_bindgen(unchecked_param_type = "string")] source: JsValue) -> JsValue {
     let answer = match policy_source(&source) {
@@ -286,7 +288,8 @@ pub fn format(#[wasm_bindgen(unchecked_param_type = "string")] source: JsValue) 
 }
 
 /// Every diagnostic of a policy, errors and warnings, in source order (`procura check`):
-/// for an editor's markers.
+/// for an editor's markers. Authoring only (back-office build).
+#[cfg(feature = "wasm-back-office")]
 #[wasm_bindgen(unchecked_return_type = "Diagnostic[]")]
 pub fn check(#[wasm_bindgen(unchecked_param_type = "string")] source: JsValue) -> JsValue {
     let diagnostics = match policy_source(&source) {
