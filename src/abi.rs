@@ -686,6 +686,21 @@ fn outside_memory(what: &str, ptr: usize, len: usize, end: u64) -> EvalError {
     }
 }
 
+/// Whether `address..address + len` (`len` > 0) lies inside the module's memory, with
+/// `address` not 0 and `len` within `isize`; the sum is computed in 64 bits, checked.
+fn inside_memory(address: usize, len: usize) -> bool {
+    let (start, end) = memory_range();
+    match (u64::try_from(address), u64::try_from(len)) {
+        (Ok(from), Ok(count)) => {
+            address != 0
+                && from >= start
+                && from.checked_add(count).is_some_and(|to| to <= end)
+                && isize::try_from(len).is_ok()
+        }
+        _ => false,
+    }
+}
+
 /// Borrows `len` bytes at `ptr` of the host's input, `what` naming it in the failure answer
 /// (the `Err`).
 ///
@@ -704,17 +719,8 @@ unsafe fn input<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8], 
         return Ok(&[]);
     }
     let address = ptr as usize;
-    let (start, end) = memory_range();
-    let inside = match (u64::try_from(address), u64::try_from(len)) {
-        (Ok(from), Ok(count)) => {
-            address != 0
-                && from >= start
-                && from.checked_add(count).is_some_and(|to| to <= end)
-                && isize::try_from(len).is_ok()
-        }
-        _ => false,
-    };
-    if !inside {
+    if !inside_memory(address, len) {
+        let (start, end) = memory_range();
         return Err(failure(vec![outside_memory(
             what,
             address,
@@ -747,7 +753,8 @@ pub extern "C" fn procura_alloc(len: usize) -> *mut u8 {
     }
 }
 
-/// Frees a buffer from [`procura_alloc`] or a result buffer of any export.
+/// Frees a buffer from [`procura_alloc`] or a result buffer of any export. A buffer that is
+/// not inside memory is left alone (a no-op, like `len` 0).
 ///
 /// # Safety
 ///
@@ -759,6 +766,11 @@ pub unsafe extern "C" fn procura_free(ptr: *mut u8, len: usize) {
     if len == 0 || ptr.is_null() {
         return;
     }
+    // A buffer that is not inside memory was never allocated: nothing to free (there is no
+    // answer to carry an error).
+    if !inside_memory(ptr as usize, len) {
+        return;
+    }
     if let Ok(layout) = Layout::array::<u8>(len) {
         // SAFETY: the caller guarantees the buffer came from `alloc` with this layout
         // (results are `Box<[u8]>` of exactly `len` bytes: the same layout) and is live.
@@ -766,7 +778,8 @@ pub unsafe extern "C" fn procura_free(ptr: *mut u8, len: usize) {
     }
 }
 
-/// Compiles a policy; see [`compile`]. `dir_ptr` 0 means no directory (an empty one).
+/// Compiles a policy; see [`compile`]. `(dir_ptr, dir_len)` `(0, 0)` means no directory (an
+/// empty one); `(0, len > 0)` is a buffer outside memory like any other.
 /// A buffer outside memory is the failure [`BUFFER_OUTSIDE_MEMORY`] (the source's first).
 ///
 /// # Safety
@@ -802,7 +815,7 @@ unsafe fn compile_buffers(
         Ok(source) => source,
         Err(answer) => return answer,
     };
-    let directory = if dir_ptr.is_null() {
+    let directory = if dir_ptr.is_null() && dir_len == 0 {
         None
     } else {
         // SAFETY: forwarded from the caller's contract; `input` checks the bounds.
@@ -1042,10 +1055,15 @@ mod tests {
             let bad = compile_buffers(past, len, std::ptr::null(), 0);
             assert_eq!(code(&bad), BUFFER_OUTSIDE_MEMORY, "{bad}");
             assert!(bad.contains("the source buffer"), "{bad}");
-            let bad = compile_buffers(ptr, 0, far, 3);
-            assert_eq!(code(&bad), BUFFER_OUTSIDE_MEMORY, "{bad}");
-            assert!(bad.contains("the directory buffer"), "{bad}");
+            for (p, l) in [(far, 3), (std::ptr::null(), 3)] {
+                let bad = compile_buffers(ptr, 0, p, l);
+                assert_eq!(code(&bad), BUFFER_OUTSIDE_MEMORY, "{bad}");
+                assert!(bad.contains("the directory buffer"), "{bad}");
+            }
         }
+        // Freeing a buffer outside memory does nothing.
+        // SAFETY: the buffer is outside the lent memory: `procura_free` leaves it alone.
+        unsafe { procura_free(usize::MAX as *mut u8, 5) };
         test_memory::lend(&[]);
         assert!(release(handle));
     }
