@@ -10,6 +10,11 @@
 //! Compiled policies live in a table owned by the module and are named by handles (`u32`,
 //! never 0, never reused while the instance lives). The module imports nothing.
 //!
+//! Every `(ptr, len)` an export receives is checked against the current size of the
+//! module's memory before a slice is formed: a buffer outside it is the failure `E0518`,
+//! never a trap; `len` 0 is the empty input. An order of more than `MAX_LINES` lines is
+//! refused (`E0102`) by counting before parsing, so the limit holds under any fuel budget.
+//!
 //! All `unsafe` of the crate is here: reading the host's input buffers and handing out and
 //! taking back raw allocations. Each block says why it is sound.
 
