@@ -10,6 +10,11 @@
 //! Compiled policies live in a table owned by the module and are named by handles (`u32`,
 //! never 0, never reused while the instance lives). The module imports nothing.
 //!
+//! Every `(ptr, len)` an export receives is checked against the current size of the
+//! module's memory before a slice is formed: a buffer outside it is the failure `E0518`,
+//! never a trap; `len` 0 is the empty input. An order of more than `MAX_LINES` lines is
+//! refused (`E0102`) by counting before parsing, so the limit holds under any fuel budget.
+//!
 //! All `unsafe` of the crate is here: reading the host's input buffers and handing out and
 //! taking back raw allocations. Each block says why it is sound.
 
@@ -21,12 +26,15 @@ use serde::Serialize;
 
 use crate::contract::{Answer, EvalError, PolicyRef};
 use crate::diagnostic::Diagnostic;
-use crate::engine::{diagnostic_error, to_json, Engine};
+use crate::engine::{diagnostic_error, to_json, Engine, MAX_JSON_BYTES};
 use crate::errors::{request_error, ErrorCode};
+use crate::eval::MAX_LINES;
 
 /// The version of this ABI: bumped whenever an export's signature or meaning changes.
-/// Version 2 added `procura_set_trust_inline_profiles` and refuses inline profiles by default.
-pub const ABI_VERSION: u32 = 2;
+/// Version 2 added `procura_set_trust_inline_profiles` and refuses inline profiles by default;
+/// version 3 checks every buffer against the memory (`E0518`), refuses an order over the
+/// line limit before parsing it, and added `procura_invoice_run` and `procura_report_csv`.
+pub const ABI_VERSION: u32 = 3;
 
 /// Code of the failure answered for a handle that does not name a compiled policy.
 pub const UNKNOWN_HANDLE: &str = "E0502";
@@ -34,6 +42,10 @@ pub const UNKNOWN_HANDLE: &str = "E0502";
 /// Code of the failure answered for a request that carries an inline profile
 /// (`buyerProfile`, `userProfile`) to a policy whose host does not trust them.
 pub const INLINE_PROFILE_NOT_TRUSTED: &str = "E0515";
+
+/// Code of the failure answered for a `(ptr, len)` that does not lie inside the module's
+/// memory (or has `ptr` 0 and `len` > 0).
+pub const BUFFER_OUTSIDE_MEMORY: &str = "E0518";
 
 /// A compiled policy and whether its host vouches for the inline profiles of requests.
 struct Stored {
@@ -73,6 +85,10 @@ pub enum Query {
     Authorize,
     Badges,
     Progress,
+    /// An invoice run (`Engine::invoice_run_json`).
+    InvoiceRun,
+    /// An invoice run written as a CSV report: `{"run": …, "report": …}` ([`report_csv`]).
+    ReportCsv,
 }
 
 fn failure(errors: Vec<EvalError>) -> String {
@@ -164,7 +180,14 @@ pub fn query(handle: u32, query: Query, request: &[u8]) -> String {
             "",
         )]);
     };
-    if !trusted {
+    if let Some(error) = too_many_lines(query, request) {
+        return failure(vec![error]);
+    }
+    let carries_profiles = matches!(
+        query,
+        Query::Evaluate | Query::Authorize | Query::Badges | Query::Progress
+    );
+    if !trusted && carries_profiles {
         if let Some(path) = inline_profile(request) {
             return failure(vec![EvalError {
                 code: INLINE_PROFILE_NOT_TRUSTED.to_owned(),
@@ -186,6 +209,8 @@ pub fn query(handle: u32, query: Query, request: &[u8]) -> String {
         Query::Authorize => engine.authorize_json(request),
         Query::Badges => engine.badges_json(request),
         Query::Progress => engine.progress_json(request),
+        Query::InvoiceRun => engine.invoice_run_json(request),
+        Query::ReportCsv => report_csv(&engine, request),
     }
 }
 
@@ -206,6 +231,258 @@ pub fn set_trust_inline_profiles(handle: u32, trust: bool) -> bool {
     })
 }
 
+/// An invoice run written as a CSV report, like the `reportCsv` kind of the conformance
+/// corpus (`tests/conformance/README.md`). `request` is `{"run": <InvoiceRunRequest>,
+/// "report": <ReportDefinition>}`, no other keys; without `report` (or with `null`) the
+/// default orders report applies. The answer is `{"type":"success","result":"<csv text>"}`
+/// (CRLF line ends, RFC 4180 quoting), the run's failure, or the report's (an unknown column
+/// is `E0605`). A `run` or `report` that does not parse is `E0101` with its path under `run`
+/// or `report`; a missing `run` or an unknown key is `E0101` at that key.
+pub fn report_csv(engine: &Engine, request: &str) -> String {
+    use crate::contract::{InvoiceRunRequest, ReportDefinition, ReportRows};
+    use crate::engine::parse_json;
+    use serde_json::Value;
+    let malformed = |message: String, path: &str| {
+        failure(vec![request_error(ErrorCode::MalformedJson, message, path)])
+    };
+    let under = |prefix: &str, errors: Vec<EvalError>| {
+        failure(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    e.path = e.path.map(|p| {
+                        if p.is_empty() {
+                            prefix.to_owned()
+                        } else {
+                            format!("{prefix}.{p}")
+                        }
+                    });
+                    e
+                })
+                .collect(),
+        )
+    };
+    if request.len() > MAX_JSON_BYTES {
+        return failure(vec![request_error(
+            ErrorCode::InputTooLarge,
+            format!(
+                "input is {} bytes, more than the limit of {MAX_JSON_BYTES}",
+                request.len()
+            ),
+            "",
+        )]);
+    }
+    let value: Value = match serde_json::from_str(request) {
+        Ok(value) => value,
+        Err(e) => return malformed(e.to_string(), ""),
+    };
+    let Some(object) = value.as_object() else {
+        return malformed("a reportCsv request is an object".into(), "");
+    };
+    if let Some(key) = object.keys().find(|k| *k != "run" && *k != "report") {
+        return malformed(format!("unknown field `{key}`"), key);
+    }
+    let Some(run) = object.get("run") else {
+        return malformed("missing field `run`".into(), "run");
+    };
+    let run: InvoiceRunRequest = match parse_json(&run.to_string()) {
+        Ok(run) => run,
+        Err(errors) => return under("run", errors),
+    };
+    let definition: ReportDefinition = match object.get("report") {
+        None | Some(Value::Null) => crate::reports::default_report(ReportRows::Orders),
+        Some(report) => match parse_json(&report.to_string()) {
+            Ok(report) => report,
+            Err(errors) => return under("report", errors),
+        },
+    };
+    match engine.invoice_run(&run) {
+        Answer::Success { result } => to_json(&crate::reports::csv(&result, &definition)),
+        Answer::Failure { errors } => failure(errors),
+    }
+}
+
+/// Where the orders of a request of `query` keep their lines, as keys from the root: the
+/// arrays [`too_many_lines`] counts before the request is parsed.
+fn order_lines(query: Query) -> &'static [&'static [&'static str]] {
+    match query {
+        Query::Evaluate => &[&["order", "lines"]],
+        Query::Progress => &[
+            &["checkout", "order", "lines"],
+            &["change", "previousOrder", "lines"],
+        ],
+        Query::Authorize | Query::Badges | Query::InvoiceRun | Query::ReportCsv => &[],
+    }
+}
+
+/// The `E0102` of an order with more than [`MAX_LINES`] lines, found by counting before
+/// parsing (one pass, no allocation), so that the limit holds whatever the host's fuel
+/// budget: parsing and checking 72,000 lines costs more than a default budget. Its path and
+/// message are the engine's (`order.lines`, `checkout.order.lines`,
+/// `change.previousOrder.lines`). `None` for input over [`MAX_JSON_BYTES`] (the engine
+/// refuses it whole) and input that is not JSON (the engine says why).
+fn too_many_lines(query: Query, request: &str) -> Option<EvalError> {
+    if request.len() > MAX_JSON_BYTES {
+        return None;
+    }
+    let path = order_lines(query)
+        .iter()
+        .find(|path| count_elements(request.as_bytes(), path, MAX_LINES) > MAX_LINES)?;
+    Some(request_error(
+        ErrorCode::InputTooLarge,
+        format!("the order has more than {MAX_LINES} lines"),
+        path.join("."),
+    ))
+}
+
+/// How many elements the array at `path` (keys from the root object) has: one pass over
+/// `json`, no allocation, stopping as soon as the count passes `limit`. Every array found at
+/// `path` counts (a key given twice); keys are compared with their escapes decoded. Input
+/// that is not JSON counts what can be read of it.
+fn count_elements(json: &[u8], path: &[&str], limit: usize) -> usize {
+    // `depth`: open containers; the first `matched` keys of `path` lead to the container at
+    // depth `matched + 1` (the tip), which is the array counted once `matched` is the whole
+    // path. `expect_key`: the next string in the tip object is a key; `pending`: the last
+    // key in the tip was the next key of `path`.
+    let (mut depth, mut matched, mut count) = (0_usize, 0_usize, 0_usize);
+    let (mut expect_key, mut pending) = (false, false);
+    let mut i = 0;
+    while let Some(&byte) = json.get(i) {
+        let tip = matched + 1;
+        let in_array = matched == path.len();
+        i += 1;
+        match byte {
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            b'"' => {
+                let start = i;
+                loop {
+                    match json.get(i) {
+                        None => return count,
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => break,
+                        Some(_) => i += 1,
+                    }
+                }
+                let raw = json.get(start..i).unwrap_or_default();
+                i += 1;
+                if depth == tip && !in_array && expect_key {
+                    pending = path.get(matched).is_some_and(|key| key_is(raw, key));
+                    expect_key = false;
+                } else {
+                    count += usize::from(depth == tip && in_array);
+                    pending = false;
+                }
+            }
+            b'{' | b'[' => {
+                if depth == 0 {
+                    if byte != b'{' {
+                        return 0;
+                    }
+                    depth = 1;
+                    expect_key = true;
+                    continue;
+                }
+                count += usize::from(depth == tip && in_array);
+                if count > limit {
+                    return count;
+                }
+                let want = if tip == path.len() { b'[' } else { b'{' };
+                depth += 1;
+                if pending && byte == want {
+                    matched += 1;
+                    expect_key = byte == b'{';
+                }
+                pending = false;
+            }
+            b'}' | b']' => {
+                if depth == tip && matched > 0 {
+                    matched -= 1;
+                    expect_key = false;
+                }
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return count;
+                }
+            }
+            b',' => {
+                if depth == tip && !in_array {
+                    expect_key = true;
+                }
+            }
+            b':' => {}
+            _ => {
+                // A number or literal: one value, up to the next delimiter.
+                while json.get(i).is_some_and(|b| {
+                    !matches!(
+                        b,
+                        b',' | b':'
+                            | b'['
+                            | b']'
+                            | b'{'
+                            | b'}'
+                            | b'"'
+                            | b' '
+                            | b'\t'
+                            | b'\n'
+                            | b'\r'
+                    )
+                }) {
+                    i += 1;
+                }
+                count += usize::from(depth == tip && in_array);
+                pending = false;
+            }
+        }
+        if count > limit {
+            return count;
+        }
+    }
+    count
+}
+
+/// Whether the raw text of a JSON string (between its quotes, escapes as written) is `key`,
+/// an ASCII key.
+fn key_is(raw: &[u8], key: &str) -> bool {
+    let mut want = key.bytes();
+    let mut i = 0;
+    while let Some(&byte) = raw.get(i) {
+        let (decoded, used) = if byte == b'\\' {
+            match raw.get(i + 1) {
+                Some(b'u') => {
+                    let Some(hex) = raw.get(i + 2..i + 6) else {
+                        return false;
+                    };
+                    let mut unit = 0_u32;
+                    for digit in hex {
+                        let Some(value) = char::from(*digit).to_digit(16) else {
+                            return false;
+                        };
+                        unit = unit * 16 + value;
+                    }
+                    match u8::try_from(unit) {
+                        Ok(ascii) if ascii.is_ascii() => (ascii, 6),
+                        _ => return false,
+                    }
+                }
+                Some(b'b') => (0x08, 2),
+                Some(b'f') => (0x0c, 2),
+                Some(b'n') => (b'\n', 2),
+                Some(b'r') => (b'\r', 2),
+                Some(b't') => (b'\t', 2),
+                Some(&other) => (other, 2),
+                None => return false,
+            }
+        } else {
+            (byte, 1)
+        };
+        if want.next() != Some(decoded) {
+            return false;
+        }
+        i += used;
+    }
+    want.next().is_none()
+}
+
 /// The keys of the request contract that carry a user inline.
 const PROFILE_KEYS: [&str; 2] = ["buyerProfile", "userProfile"];
 
@@ -215,7 +492,7 @@ const PROFILE_KEYS: [&str; 2] = ["buyerProfile", "userProfile"];
 /// reads the same grammar with the same limits, refuses that anyway.
 fn inline_profile(request: &str) -> Option<&'static str> {
     use serde::de::DeserializeSeed;
-    if request.len() > crate::engine::MAX_JSON_BYTES {
+    if request.len() > MAX_JSON_BYTES {
         return None;
     }
     // A key that reads `buyerProfile` or `userProfile` is written with `Profile` in it, or
@@ -357,22 +634,112 @@ fn hand_over(text: String) -> u64 {
     }
 }
 
-/// Borrows `len` bytes at `ptr` of the host's input.
+/// Where the module's memory ends, in bytes: a buffer must lie below it. On wasm32 the
+/// exact size of memory 0 (`memory.size` pages of 64 KiB), taken at each call since memory
+/// only grows.
+#[cfg(target_arch = "wasm32")]
+fn memory_range() -> (u64, u64) {
+    let pages = u64::try_from(core::arch::wasm32::memory_size(0)).unwrap_or(0);
+    (0, pages.saturating_mul(65_536))
+}
+
+// Natively (the unit tests) there is no linear memory: the buffers a test lends the
+// exports, registered with `test_memory::lend`, stand in for it.
+#[cfg(not(target_arch = "wasm32"))]
+fn memory_range() -> (u64, u64) {
+    test_memory::range()
+}
+
+/// The memory the native unit tests lend the exports: one range of addresses per thread,
+/// empty unless lent, so the bounds check of [`input`] can be tested off wasm32.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod test_memory {
+    use std::cell::Cell;
+
+    thread_local! {
+        static RANGE: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+    }
+
+    /// Makes `bytes` this thread's memory (until the next call): buffers inside it pass the
+    /// bounds check, others fail it.
+    pub fn lend(bytes: &[u8]) {
+        let start = u64::try_from(bytes.as_ptr() as usize).unwrap_or(u64::MAX);
+        let len = u64::try_from(bytes.len()).unwrap_or(0);
+        RANGE.with(|range| range.set((start, start.saturating_add(len))));
+    }
+
+    pub(super) fn range() -> (u64, u64) {
+        RANGE.with(Cell::get)
+    }
+}
+
+/// The failure for a buffer `(ptr, len)`, named `what`, that is not inside the module's
+/// memory.
+fn outside_memory(what: &str, ptr: usize, len: usize, end: u64) -> EvalError {
+    EvalError {
+        code: BUFFER_OUTSIDE_MEMORY.to_owned(),
+        message: format!(
+            "the {what} buffer (pointer {ptr}, length {len}) is not inside the module's memory of {end} bytes"
+        ),
+        help: Some(
+            "pass a buffer from `procura_alloc` with its length; `(ptr, 0)` is the empty input"
+                .into(),
+        ),
+        path: None,
+        rule: None,
+        span: None,
+    }
+}
+
+/// Whether `address..address + len` (`len` > 0) lies inside the module's memory, with
+/// `address` not 0 and `len` within `isize`; the sum is computed in 64 bits, checked.
+fn inside_memory(address: usize, len: usize) -> bool {
+    let (start, end) = memory_range();
+    match (u64::try_from(address), u64::try_from(len)) {
+        (Ok(from), Ok(count)) => {
+            address != 0
+                && from >= start
+                && from.checked_add(count).is_some_and(|to| to <= end)
+                && isize::try_from(len).is_ok()
+        }
+        _ => false,
+    }
+}
+
+/// Borrows `len` bytes at `ptr` of the host's input, `what` naming it in the failure answer
+/// (the `Err`).
+///
+/// `len` 0 is the empty input, whatever `ptr`. Otherwise `ptr..ptr + len` must lie inside
+/// the module's memory and `ptr` must not be 0: checked before the slice is formed, so a
+/// wrong pointer is the failure [`BUFFER_OUTSIDE_MEMORY`], never a read outside memory.
 ///
 /// # Safety
 ///
-/// `ptr..ptr + len` must be readable, initialised memory the host does not change during
-/// the call; `ptr` may be anything when `len` is 0.
-unsafe fn input<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
-    if len == 0 || ptr.is_null() {
-        return &[];
+/// Inside memory, the bytes must be the host's input: a buffer the module does not use
+/// otherwise during the call (one from `procura_alloc`, not yet freed). Any bytes of the
+/// linear memory are initialised and readable, so a buffer that breaks this rule gives a
+/// wrong answer, not an out-of-bounds access.
+unsafe fn input<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8], String> {
+    if len == 0 {
+        return Ok(&[]);
     }
-    // SAFETY: the caller guarantees `ptr..ptr + len` is readable and stable for the call;
-    // `u8` has alignment 1.
+    let address = ptr as usize;
+    if !inside_memory(address, len) {
+        let (start, end) = memory_range();
+        return Err(failure(vec![outside_memory(
+            what,
+            address,
+            len,
+            end.saturating_sub(start),
+        )]));
+    }
+    // SAFETY: `ptr..ptr + len` was just checked to lie inside the module's memory (natively:
+    // inside the buffer a test lent), which is readable and initialised, `ptr` is not null,
+    // `len` fits in `isize`, and `u8` has alignment 1; the caller guarantees nothing else
+    // writes these bytes during the call.
     #[allow(unsafe_code)]
-    unsafe {
-        std::slice::from_raw_parts(ptr, len)
-    }
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+    Ok(bytes)
 }
 
 /// Allocates `len` bytes for the host to write input into; 0 when memory is exhausted.
@@ -391,7 +758,8 @@ pub extern "C" fn procura_alloc(len: usize) -> *mut u8 {
     }
 }
 
-/// Frees a buffer from [`procura_alloc`] or a result buffer of any export.
+/// Frees a buffer from [`procura_alloc`] or a result buffer of any export. A buffer that is
+/// not inside memory is left alone (a no-op, like `len` 0).
 ///
 /// # Safety
 ///
@@ -403,6 +771,11 @@ pub unsafe extern "C" fn procura_free(ptr: *mut u8, len: usize) {
     if len == 0 || ptr.is_null() {
         return;
     }
+    // A buffer that is not inside memory was never allocated: nothing to free (there is no
+    // answer to carry an error).
+    if !inside_memory(ptr as usize, len) {
+        return;
+    }
     if let Ok(layout) = Layout::array::<u8>(len) {
         // SAFETY: the caller guarantees the buffer came from `alloc` with this layout
         // (results are `Box<[u8]>` of exactly `len` bytes: the same layout) and is live.
@@ -410,12 +783,14 @@ pub unsafe extern "C" fn procura_free(ptr: *mut u8, len: usize) {
     }
 }
 
-/// Compiles a policy; see [`compile`]. `dir_ptr` 0 means no directory (an empty one).
+/// Compiles a policy; see [`compile`]. `(dir_ptr, dir_len)` `(0, 0)` means no directory (an
+/// empty one); `(0, len > 0)` is a buffer outside memory like any other.
+/// A buffer outside memory is the failure [`BUFFER_OUTSIDE_MEMORY`] (the source's first).
 ///
 /// # Safety
 ///
-/// `src_ptr..+src_len` and, unless `dir_ptr` is 0, `dir_ptr..+dir_len` must be readable
-/// memory of the module (typically buffers from `procura_alloc`).
+/// The buffers must be the host's input, as [`input`] says (typically from `procura_alloc`);
+/// their bounds are checked.
 #[no_mangle]
 #[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_compile(
@@ -425,33 +800,69 @@ pub unsafe extern "C" fn procura_compile(
     dir_len: usize,
 ) -> u64 {
     // SAFETY: forwarded from this function's contract.
-    let source = unsafe { input(src_ptr, src_len) };
-    let directory = if dir_ptr.is_null() {
-        None
-    } else {
-        // SAFETY: forwarded from this function's contract.
-        Some(unsafe { input(dir_ptr, dir_len) })
-    };
-    hand_over(compile(source, directory))
+    hand_over(unsafe { compile_buffers(src_ptr, src_len, dir_ptr, dir_len) })
 }
 
-/// The shared body of the four query exports.
+/// The answer of [`procura_compile`], before it is handed over.
 ///
 /// # Safety
 ///
-/// `req_ptr..+req_len` must be readable memory of the module.
+/// As [`procura_compile`].
+#[allow(unsafe_code)]
+unsafe fn compile_buffers(
+    src_ptr: *const u8,
+    src_len: usize,
+    dir_ptr: *const u8,
+    dir_len: usize,
+) -> String {
+    // SAFETY: forwarded from the caller's contract; `input` checks the bounds.
+    let source = match unsafe { input(src_ptr, src_len, "source") } {
+        Ok(source) => source,
+        Err(answer) => return answer,
+    };
+    let directory = if dir_ptr.is_null() && dir_len == 0 {
+        None
+    } else {
+        // SAFETY: forwarded from the caller's contract; `input` checks the bounds.
+        match unsafe { input(dir_ptr, dir_len, "directory") } {
+            Ok(directory) => Some(directory),
+            Err(answer) => return answer,
+        }
+    };
+    compile(source, directory)
+}
+
+/// The shared body of the query exports: the buffer is checked first (a buffer outside
+/// memory is [`BUFFER_OUTSIDE_MEMORY`], whatever the handle), then [`query`].
+///
+/// # Safety
+///
+/// `req_ptr..+req_len` must be the host's input, as [`input`] says; its bounds are checked.
 #[allow(unsafe_code)]
 unsafe fn query_export(handle: u32, which: Query, req_ptr: *const u8, req_len: usize) -> u64 {
     // SAFETY: forwarded from the caller's contract.
-    let request = unsafe { input(req_ptr, req_len) };
-    hand_over(query(handle, which, request))
+    hand_over(unsafe { query_buffer(handle, which, req_ptr, req_len) })
+}
+
+/// The answer of a query export, before it is handed over.
+///
+/// # Safety
+///
+/// As [`query_export`].
+#[allow(unsafe_code)]
+unsafe fn query_buffer(handle: u32, which: Query, req_ptr: *const u8, req_len: usize) -> String {
+    // SAFETY: forwarded from the caller's contract; `input` checks the bounds.
+    match unsafe { input(req_ptr, req_len, "request") } {
+        Ok(request) => query(handle, which, request),
+        Err(answer) => answer,
+    }
 }
 
 /// Answers a checkout request (`Engine::evaluate_json`).
 ///
 /// # Safety
 ///
-/// `req_ptr..+req_len` must be readable memory of the module.
+/// `req_ptr..+req_len` must be the host's input (from `procura_alloc`); its bounds are checked.
 #[no_mangle]
 #[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_evaluate(handle: u32, req_ptr: *const u8, req_len: usize) -> u64 {
@@ -463,7 +874,7 @@ pub unsafe extern "C" fn procura_evaluate(handle: u32, req_ptr: *const u8, req_l
 ///
 /// # Safety
 ///
-/// `req_ptr..+req_len` must be readable memory of the module.
+/// `req_ptr..+req_len` must be the host's input (from `procura_alloc`); its bounds are checked.
 #[no_mangle]
 #[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_authorize(handle: u32, req_ptr: *const u8, req_len: usize) -> u64 {
@@ -475,7 +886,7 @@ pub unsafe extern "C" fn procura_authorize(handle: u32, req_ptr: *const u8, req_
 ///
 /// # Safety
 ///
-/// `req_ptr..+req_len` must be readable memory of the module.
+/// `req_ptr..+req_len` must be the host's input (from `procura_alloc`); its bounds are checked.
 #[no_mangle]
 #[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_badges(handle: u32, req_ptr: *const u8, req_len: usize) -> u64 {
@@ -487,12 +898,46 @@ pub unsafe extern "C" fn procura_badges(handle: u32, req_ptr: *const u8, req_len
 ///
 /// # Safety
 ///
-/// `req_ptr..+req_len` must be readable memory of the module.
+/// `req_ptr..+req_len` must be the host's input (from `procura_alloc`); its bounds are checked.
 #[no_mangle]
 #[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_progress(handle: u32, req_ptr: *const u8, req_len: usize) -> u64 {
     // SAFETY: forwarded from this function's contract.
     unsafe { query_export(handle, Query::Progress, req_ptr, req_len) }
+}
+
+/// Runs an invoice run (`Engine::invoice_run_json`): an `InvoiceRunRequest` in, the answer
+/// out.
+///
+/// # Safety
+///
+/// `req_ptr..+req_len` must be the host's input (from `procura_alloc`); its bounds are checked.
+#[no_mangle]
+#[allow(unsafe_code)]
+pub unsafe extern "C" fn procura_invoice_run(
+    handle: u32,
+    req_ptr: *const u8,
+    req_len: usize,
+) -> u64 {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { query_export(handle, Query::InvoiceRun, req_ptr, req_len) }
+}
+
+/// Runs an invoice run and writes its CSV report ([`report_csv`]): `{"run": …, "report": …}`
+/// in, `{"type":"success","result":"<csv text>"}` or a failure out.
+///
+/// # Safety
+///
+/// `req_ptr..+req_len` must be the host's input (from `procura_alloc`); its bounds are checked.
+#[no_mangle]
+#[allow(unsafe_code)]
+pub unsafe extern "C" fn procura_report_csv(
+    handle: u32,
+    req_ptr: *const u8,
+    req_len: usize,
+) -> u64 {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { query_export(handle, Query::ReportCsv, req_ptr, req_len) }
 }
 
 /// Frees the compiled policy of `handle`: 1 if there was one, 0 if not.
@@ -553,8 +998,180 @@ mod tests {
     fn invalid_utf8_is_a_failure() {
         let answer = compile(b"policy \xff", None);
         assert!(answer.starts_with(r#"{"type":"failure""#), "{answer}");
+        assert!(answer.contains(r#""code":"P0001""#), "{answer}");
         let answer = compile(POLICY.as_bytes(), Some(b"\xff"));
         assert!(answer.contains("E0101"), "{answer}");
+    }
+
+    fn code(answer: &str) -> String {
+        let value: serde_json::Value = serde_json::from_str(answer).unwrap();
+        value["errors"][0]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    #[test]
+    #[allow(unsafe_code)]
+    fn buffers_outside_memory_are_a_coded_failure() {
+        let compiled: serde_json::Value =
+            serde_json::from_str(&compile(POLICY.as_bytes(), Some(DIRECTORY.as_bytes()))).unwrap();
+        let handle = u32::try_from(compiled["result"]["handle"].as_u64().unwrap()).unwrap();
+        let memory = REQUEST.as_bytes().to_vec();
+        test_memory::lend(&memory);
+        let (ptr, len) = (memory.as_ptr(), memory.len());
+        let native = Engine::from_json(POLICY, Some(DIRECTORY)).unwrap();
+        // SAFETY (all calls below): the buffers are checked; the lent memory is live.
+        unsafe {
+            assert_eq!(
+                query_buffer(handle, Query::Evaluate, ptr, len),
+                native.evaluate_json(REQUEST)
+            );
+            let past = ptr.wrapping_add(1);
+            let before = ptr.wrapping_sub(1);
+            let far = usize::MAX as *const u8;
+            for which in [
+                Query::Evaluate,
+                Query::Authorize,
+                Query::Badges,
+                Query::Progress,
+                Query::InvoiceRun,
+                Query::ReportCsv,
+            ] {
+                for (p, l) in [
+                    (past, len),
+                    (before, 1),
+                    (std::ptr::null(), 5),
+                    (far, 2),
+                    (ptr, usize::MAX),
+                ] {
+                    let answer = query_buffer(handle, which, p, l);
+                    assert_eq!(code(&answer), BUFFER_OUTSIDE_MEMORY, "{which:?} {answer}");
+                    // Checked before the handle.
+                    let answer = query_buffer(0, which, p, l);
+                    assert_eq!(code(&answer), BUFFER_OUTSIDE_MEMORY, "{which:?} {answer}");
+                }
+                // Length 0 is the empty input, whatever the pointer.
+                for p in [std::ptr::null(), far, past] {
+                    let answer = query_buffer(handle, which, p, 0);
+                    assert_eq!(code(&answer), "E0101", "{which:?} {answer}");
+                }
+            }
+            let bad = compile_buffers(past, len, std::ptr::null(), 0);
+            assert_eq!(code(&bad), BUFFER_OUTSIDE_MEMORY, "{bad}");
+            assert!(bad.contains("the source buffer"), "{bad}");
+            for (p, l) in [(far, 3), (std::ptr::null(), 3)] {
+                let bad = compile_buffers(ptr, 0, p, l);
+                assert_eq!(code(&bad), BUFFER_OUTSIDE_MEMORY, "{bad}");
+                assert!(bad.contains("the directory buffer"), "{bad}");
+            }
+        }
+        // Freeing a buffer outside memory does nothing.
+        // SAFETY: the buffer is outside the lent memory: `procura_free` leaves it alone.
+        unsafe { procura_free(usize::MAX as *mut u8, 5) };
+        test_memory::lend(&[]);
+        assert!(release(handle));
+    }
+
+    #[test]
+    fn orders_over_the_line_limit_are_refused_before_parsing() {
+        let limit = 3;
+        for (json, expected) in [
+            (r#"{"order":{"lines":[1,2,3]}}"#, 3),
+            (
+                r#"{"order":{"lines":[{"a":[1,2]},"x,y",[3],null,true]}}"#,
+                4,
+            ),
+            (r#"{"order":{"lines":[]}}"#, 0),
+            (
+                r#"{"o":{"lines":[1,2,3,4]},"order":{"id":"lines","lines":[1]}}"#,
+                1,
+            ),
+            (r#"{"x":{"order":{"lines":[1,2,3,4]}}}"#, 0),
+            (r#"{"order":[{"lines":[1,2,3,4]}]}"#, 0),
+            (r#"{"order":{"x":{"lines":[1,2,3,4]}}}"#, 0),
+            (r#"{"ord\u0065r":{"lin\u0065s":[1,2,3,4,5]}}"#, 4),
+            (r#"{"order\"":{"lines":[1,2,3,4]}}"#, 0),
+            (r#"{"order":{"lines":{"a":1,"b":2,"c":3,"d":4}}}"#, 0),
+            (r#"{"a":"}","order":{"lines":[1,2,3,4]}}"#, 4),
+            (r#"[{"order":{"lines":[1,2,3,4]}}]"#, 0),
+            (r#"{"order":{"lines":[1,2"#, 2),
+            (r#"{"order":{"lines":["#, 0),
+            ("", 0),
+        ] {
+            assert_eq!(
+                count_elements(json.as_bytes(), &["order", "lines"], limit),
+                expected,
+                "{json}"
+            );
+        }
+        let progress = r#"{"checkout":{"order":{"lines":[1,2,3,4]}}}"#;
+        assert_eq!(
+            count_elements(progress.as_bytes(), &["checkout", "order", "lines"], limit),
+            4
+        );
+        assert!(key_is(br"lines", "lines"));
+        assert!(key_is(br"\u006cines", "lines"));
+        assert!(!key_is(br"line", "lines"));
+        assert!(!key_is(br"liness", "lines"));
+        assert!(!key_is(br"\u00e9", "lines"));
+        assert!(key_is(br"\/x", "/x"));
+
+        let request = |lines: usize| {
+            let mut request: serde_json::Value = serde_json::from_str(REQUEST).unwrap();
+            let line = request["order"]["lines"][0].clone();
+            request["order"]["lines"] = serde_json::Value::Array(vec![line; lines]);
+            request
+        };
+        let over = request(MAX_LINES + 1).to_string();
+        let error = too_many_lines(Query::Evaluate, &over).unwrap();
+        assert_eq!(error.code, "E0102");
+        assert_eq!(error.path.as_deref(), Some("order.lines"));
+        assert!(too_many_lines(Query::Evaluate, &request(MAX_LINES).to_string()).is_none());
+        assert!(too_many_lines(Query::Badges, &over).is_none());
+        let progress = serde_json::json!({"checkout": request(MAX_LINES + 1)}).to_string();
+        let error = too_many_lines(Query::Progress, &progress).unwrap();
+        assert_eq!(error.path.as_deref(), Some("checkout.order.lines"));
+        let previous =
+            serde_json::json!({"change": {"previousOrder": request(MAX_LINES + 1)["order"]}})
+                .to_string();
+        let error = too_many_lines(Query::Progress, &previous).unwrap();
+        assert_eq!(error.path.as_deref(), Some("change.previousOrder.lines"));
+        // Through `query`: the engine's own code, path and message.
+        let compiled: serde_json::Value =
+            serde_json::from_str(&compile(POLICY.as_bytes(), Some(DIRECTORY.as_bytes()))).unwrap();
+        let handle = u32::try_from(compiled["result"]["handle"].as_u64().unwrap()).unwrap();
+        let answer = query(handle, Query::Evaluate, over.as_bytes());
+        let native = Engine::from_json(POLICY, Some(DIRECTORY)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        let expected: serde_json::Value =
+            serde_json::from_str(&native.evaluate_json(&over)).unwrap();
+        assert_eq!(value["errors"][0], expected["errors"][0], "{answer}");
+        assert!(release(handle));
+    }
+
+    #[test]
+    fn report_csv_mirrors_the_conformance_kind() {
+        let engine = Engine::from_json(POLICY, Some(DIRECTORY)).unwrap();
+        for (request, code_and_path) in [
+            ("{", ("E0101", "")),
+            ("[]", ("E0101", "")),
+            (r#"{"report":null}"#, ("E0101", "run")),
+            (r#"{"run":{},"x":1}"#, ("E0101", "x")),
+            (r#"{"run":{"orders":[]}}"#, ("E0101", "run.period")),
+        ] {
+            let answer = report_csv(&engine, request);
+            let value: serde_json::Value = serde_json::from_str(&answer).unwrap();
+            assert_eq!(value["errors"][0]["code"], code_and_path.0, "{answer}");
+            assert_eq!(value["errors"][0]["path"], code_and_path.1, "{answer}");
+        }
+        let answer = report_csv(&engine, r#"{"run":{"period":"2026-11","orders":[]}}"#);
+        let value: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(value["type"], "success", "{answer}");
+        assert!(
+            value["result"].as_str().unwrap().starts_with("poNumber,"),
+            "{answer}"
+        );
     }
 
     #[test]

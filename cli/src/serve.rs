@@ -1,7 +1,8 @@
 //! `procura serve --policy P [--directory D] [--addr 127.0.0.1:8181]`: the HTTP decision
 //! service, every evaluation run in the core WebAssembly module through wasmtime (the crate
-//! `procura-host`; routes, errors and reload are documented there and in the README; trust,
-//! tokens, timeouts and the connection cap in `docs/servers.md`).
+//! `procura-host`; routes, errors and reload are documented there and in the README; the
+//! invoice-run and report-csv routes, trust, tokens, timeouts and the connection cap in
+//! `docs/servers.md`).
 //!
 //! Runs until Ctrl-C or SIGTERM. Exit 1 when the policy does not compile at start (every
 //! error is printed); 2 when the module or a file cannot be loaded or the address is taken.

@@ -197,20 +197,22 @@ fn serve_refuses_a_policy_that_does_not_compile() {
 /// `procura serve` on the Maple example on a free port, with `extra` arguments: the running
 /// server and its address.
 fn spawn_maple(root: &Path, module: &Path, extra: &[&str]) -> (Server, SocketAddr) {
+    let policy = [
+        "--policy",
+        "examples/maple.procura",
+        "--directory",
+        "examples/maple.directory.json",
+    ];
+    spawn(root, module, &policy, extra)
+}
+
+/// `procura serve` with `policy` (its `--policy` and `--directory` arguments) and `extra`.
+fn spawn(root: &Path, module: &Path, policy: &[&str], extra: &[&str]) -> (Server, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_procura"))
         .current_dir(root)
-        .args([
-            "serve",
-            "--policy",
-            "examples/maple.procura",
-            "--directory",
-            "examples/maple.directory.json",
-            "--addr",
-            "127.0.0.1:0",
-            "--poll-ms",
-            "0",
-            "--module",
-        ])
+        .arg("serve")
+        .args(policy)
+        .args(["--addr", "127.0.0.1:0", "--poll-ms", "0", "--module"])
         .arg(module)
         .arg("--module-cache")
         .arg(env!("CARGO_TARGET_TMPDIR"))
@@ -471,4 +473,90 @@ fn serve_refuses_an_empty_token_file() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("holds no token"), "{stderr}");
+}
+
+#[test]
+fn serve_runs_invoices_and_writes_csv_reports() {
+    let root = repo();
+    let Some(module) = core_module(&root) else {
+        return;
+    };
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("serve-reports-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let token_file = dir.join("tokens");
+    std::fs::write(&token_file, "report-token\n").unwrap();
+    let policy = "tests/conformance/policies/invoice-run.procura";
+    let (server, addr) = spawn(
+        &root,
+        &module,
+        &["--policy", policy],
+        &["--token-file", token_file.to_str().unwrap()],
+    );
+    let token = "authorization: Bearer report-token";
+    let case: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            root.join("tests/conformance/cases/reports/001-default-orders-report.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let request = case["request"].to_string();
+    let run = case["request"]["run"].to_string();
+    let csv = case["expect"]["result"].as_str().unwrap();
+    let engine =
+        procura::Engine::from_json(&std::fs::read_to_string(root.join(policy)).unwrap(), None)
+            .unwrap();
+
+    // The same bearer token as every route.
+    for route in ["invoice-run", "report-csv"] {
+        let (status, _, body) = http(addr, "POST", &format!("/v1/{route}"), &request);
+        assert_eq!((status, code(&body).as_str()), (401, "E0516"), "{route}");
+    }
+    // An invoice run: the engine's answer, byte for byte.
+    let (status, head, body) = http_with(addr, "POST", "/v1/invoice-run", &[token], &run);
+    assert_eq!(status, 200, "{body}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    assert!(head.contains("x-decision-id"), "{head}");
+    assert_eq!(body, engine.invoice_run_json(&run));
+    // A CSV report as JSON by default ...
+    let (status, head, body) = http_with(addr, "POST", "/v1/report-csv", &[token], &request);
+    assert_eq!(status, 200, "{body}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["type"], "success");
+    assert_eq!(answer["result"], csv);
+    // ... and the bare CSV with `Accept: text/csv`.
+    for accept in [
+        "accept: text/csv",
+        "accept: application/json, text/csv;q=0.9",
+    ] {
+        let (status, head, body) =
+            http_with(addr, "POST", "/v1/report-csv", &[token, accept], &request);
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            head.contains("content-type: text/csv; charset=utf-8"),
+            "{head}"
+        );
+        assert_eq!(body, csv);
+    }
+    // A failure stays JSON, with its status: an unknown column is E0605, 422.
+    let unknown = serde_json::json!({
+        "run": case["request"]["run"],
+        "report": {"name": "x", "rows": "orders", "columns": ["nope"]},
+    })
+    .to_string();
+    let (status, head, body) = http_with(
+        addr,
+        "POST",
+        "/v1/report-csv",
+        &[token, "accept: text/csv"],
+        &unknown,
+    );
+    assert_eq!((status, code(&body).as_str()), (422, "E0605"), "{body}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    // Malformed: 400, E0101 at its key.
+    let (status, _, body) = http_with(addr, "POST", "/v1/report-csv", &[token], r#"{"x":1}"#);
+    assert_eq!((status, code(&body).as_str()), (400, "E0101"), "{body}");
+    drop(server);
 }

@@ -1,72 +1,187 @@
 // A host for Procura's zero-import core module (pkg/core/procura.wasm) on Node's own
 // WebAssembly: no dependencies, no wasm-bindgen glue. The ABI is docs/abi.md.
+//
+// Every buffer the host allocates is freed on every path: after the call, when reading the
+// answer fails, when writing the input throws. A trap (`WebAssembly.RuntimeError`: the
+// module ran out of memory, or a bug) kills the instance: the call answers the coded
+// failure E0504, the instance is dropped, and the next call makes a new one, compiling the
+// policies of this host into it again. Handles are this class's own, so they stay valid
+// across such a restart.
 
 import { readFile } from "node:fs/promises";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
+
+/** The code of the failure answered when the module trapped or broke the ABI. */
+export const ENGINE_FAILED = "E0504";
+
+/** The failure answer JSON text for one coded error, in the engine's shape. */
+export function failureJson(code, message, help) {
+  const error = help === undefined ? { code, message } : { code, message, help };
+  return JSON.stringify({ type: "failure", errors: [error] });
+}
+
+/** Thrown inside a call when the module broke the ABI; answered as E0504. */
+class AbiError extends Error {}
 
 export class ProcuraCore {
-  /** Loads and instantiates the module at `path` (a file path or URL). */
+  #module;
+  #instance = null; // null: dropped after a trap, made again on next use
+  #policies = new Map(); // handle -> { source, directory, trusted, inner }
+  #nextHandle = 1;
+
+  /** Loads and compiles the module at `path` (a file path or URL), and instantiates it. */
   static async load(path) {
-    const bytes = await readFile(path);
-    const { instance } = await WebAssembly.instantiate(bytes, {}); // it imports nothing
-    return new ProcuraCore(instance);
+    const module = await WebAssembly.compile(await readFile(path));
+    return new ProcuraCore(module);
   }
 
-  constructor(instance) {
-    this.exports = instance.exports;
-    const version = this.exports.procura_abi_version();
+  /**
+   * `module`: the compiled `WebAssembly.Module`; `instance`: a first instance of it (made
+   * here when not given). Later instances, after a trap, are made from `module`.
+   */
+  constructor(module, instance = undefined) {
+    this.#module = module;
+    this.#instance = instance ?? this.#instantiate();
+    const version = this.#instance.exports.procura_abi_version();
     if (version !== ABI_VERSION) {
       throw new Error(`the module speaks ABI ${version}; this host speaks ${ABI_VERSION}`);
     }
   }
 
-  /** Copies `text` into a module buffer: [ptr, len]; free it with #free. */
-  #put(text) {
-    const bytes = encoder.encode(text);
-    const ptr = this.exports.procura_alloc(bytes.length) >>> 0;
-    if (ptr === 0) throw new Error("the module is out of memory");
-    // A fresh view: any call may have grown (and so detached) the memory.
-    new Uint8Array(this.exports.memory.buffer, ptr, bytes.length).set(bytes);
-    return [ptr, bytes.length];
+  #instantiate() {
+    return new WebAssembly.Instance(this.#module, {}); // it imports nothing
   }
 
-  #free([ptr, len]) {
-    this.exports.procura_free(ptr, len);
+  /**
+   * The live instance's raw exports (made again if a trap dropped it), for calling the ABI
+   * directly, e.g. in tests. Handles there are the module's own, not this class's.
+   */
+  get exports() {
+    return this.#live().exports;
   }
 
-  /** Reads and frees a packed (ptr << 32) | len result. */
-  #take(packed) {
+  /** Whether the current instance was dropped after a trap (a new one comes on next use). */
+  get isDropped() {
+    return this.#instance === null;
+  }
+
+  /** The live instance: after a trap, a new one with every policy compiled in again. */
+  #live() {
+    if (this.#instance !== null) return this.#instance;
+    const instance = this.#instantiate();
+    this.#instance = instance;
+    for (const policy of this.#policies.values()) {
+      policy.inner = null;
+      const answer = JSON.parse(this.#compileIn(instance.exports, policy.source, policy.directory));
+      if (answer.type !== "success") continue; // compiled before: cannot happen
+      policy.inner = answer.result.handle;
+      if (policy.trusted) instance.exports.procura_set_trust_inline_profiles(policy.inner, 1);
+    }
+    return instance;
+  }
+
+  /**
+   * Runs `work(exports)` on the live instance. A trap drops the instance and answers E0504;
+   * an ABI break (a result that is not UTF-8, a bad buffer) drops it as well.
+   */
+  #guard(work) {
+    const instance = this.#live();
+    try {
+      return work(instance.exports);
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError || error instanceof AbiError) {
+        this.#instance = null;
+        return failureJson(
+          ENGINE_FAILED,
+          `the engine trapped or broke the ABI: ${error.message}`,
+          "the instance was dropped; the next call makes a new one",
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Copies `input` (text, or bytes as a Uint8Array) into a module buffer, runs
+   * `use([ptr, len])`, and frees the buffer on every path but a trap (the instance is then
+   * dropped whole).
+   */
+  #withInput(exports, input, use) {
+    const bytes = typeof input === "string" ? encoder.encode(input) : input;
+    const ptr = exports.procura_alloc(bytes.length) >>> 0; // an unsigned pointer
+    if (ptr === 0) throw new WebAssembly.RuntimeError("the module is out of memory");
+    let trapped = false;
+    try {
+      try {
+        // A fresh view: any call may have grown (and so detached) the memory.
+        new Uint8Array(exports.memory.buffer, ptr, bytes.length).set(bytes);
+      } catch (error) {
+        throw new AbiError(`procura_alloc gave a buffer outside memory: ${error.message}`);
+      }
+      return use([ptr, bytes.length]);
+    } catch (error) {
+      trapped = error instanceof WebAssembly.RuntimeError;
+      throw error;
+    } finally {
+      if (!trapped) exports.procura_free(ptr, bytes.length);
+    }
+  }
+
+  /** Reads and frees a packed (ptr << 32) | len result, also when decoding fails. */
+  #take(exports, packed) {
     const bits = BigInt.asUintN(64, packed);
+    if (bits === 0n) throw new AbiError("the module handed over no result");
     const ptr = Number(bits >> 32n);
     const len = Number(bits & 0xffffffffn);
-    const text = decoder.decode(new Uint8Array(this.exports.memory.buffer, ptr, len));
-    this.exports.procura_free(ptr, len);
-    return text;
+    try {
+      return decoder.decode(new Uint8Array(exports.memory.buffer, ptr, len));
+    } catch (error) {
+      throw new AbiError(`a result is not readable UTF-8: ${error.message}`);
+    } finally {
+      exports.procura_free(ptr, len);
+    }
+  }
+
+  /** `procura_compile` on `exports`: the compile answer JSON text, inputs freed. */
+  #compileIn(exports, source, directory) {
+    return this.#withInput(exports, source, ([sp, sl]) => {
+      if (directory == null) return this.#take(exports, exports.procura_compile(sp, sl, 0, 0));
+      return this.#withInput(exports, directory, ([dp, dl]) =>
+        this.#take(exports, exports.procura_compile(sp, sl, dp, dl)),
+      );
+    });
   }
 
   /** The engine's version, e.g. "0.1.0". */
   engineVersion() {
-    return this.#take(this.exports.procura_engine_version());
+    const exports = this.#live().exports;
+    return this.#take(exports, exports.procura_engine_version());
   }
 
   /**
-   * Compiles a policy (source text) with a directory (JSON text, or null): the compile
-   * answer JSON text, `{"type":"success","result":{"handle":…,"policy":…,"warnings":[…]}}`
-   * or a failure listing every error.
+   * Compiles a policy (source text, or bytes) with a directory (JSON text, or null): the
+   * compile answer JSON text, `{"type":"success","result":{"handle":…,"policy":…,
+   * "warnings":[…]}}` (the handle is this host's) or a failure listing every error.
    */
   compileJson(source, directory) {
-    const src = this.#put(source);
-    const dir = directory == null ? [0, 0] : this.#put(directory);
-    try {
-      return this.#take(this.exports.procura_compile(src[0], src[1], dir[0], dir[1]));
-    } finally {
-      this.#free(src);
-      if (dir[0] !== 0) this.#free(dir);
-    }
+    return this.#guard((exports) => {
+      const text = this.#compileIn(exports, source, directory);
+      const answer = JSON.parse(text);
+      if (answer.type !== "success") return text;
+      const handle = this.#nextHandle++;
+      this.#policies.set(handle, {
+        source,
+        directory,
+        trusted: false,
+        inner: answer.result.handle,
+      });
+      answer.result.handle = handle;
+      return JSON.stringify(answer);
+    });
   }
 
   /** Compiles a policy: `{ handle, policy, warnings }`, or throws with the errors. */
@@ -81,12 +196,20 @@ export class ProcuraCore {
   }
 
   #ask(exportName, handle, request) {
-    const req = this.#put(request);
-    try {
-      return this.#take(this.exports[exportName](handle, req[0], req[1]));
-    } finally {
-      this.#free(req);
+    const policy = this.#policies.get(handle);
+    if (policy === undefined) {
+      return failureJson(
+        "E0502",
+        `no compiled policy has the handle ${handle}`,
+        "compile the policy first; handles die with `procura_release`",
+      );
     }
+    return this.#guard((exports) => {
+      if (policy.inner === null) throw new AbiError("the policy no longer compiles");
+      return this.#withInput(exports, request, ([ptr, len]) =>
+        this.#take(exports, exports[exportName](policy.inner, ptr, len)),
+      );
+    });
   }
 
   /** A checkout decision: the answer JSON text, byte for byte the native engine's. */
@@ -106,17 +229,40 @@ export class ProcuraCore {
     return this.#ask("procura_progress", handle, request);
   }
 
+  /** An invoice run (`InvoiceRunRequest` JSON): the `InvoiceRun` answer JSON text. */
+  invoiceRun(handle, request) {
+    return this.#ask("procura_invoice_run", handle, request);
+  }
+
+  /**
+   * An invoice run's CSV report: `{"run": <InvoiceRunRequest>, "report": <ReportDefinition
+   * or null>}` in, `{"type":"success","result":"<csv text>"}` or a failure out.
+   */
+  reportCsv(handle, request) {
+    return this.#ask("procura_report_csv", handle, request);
+  }
+
   /**
    * Lets requests to the policy of `handle` carry the user inline (`buyerProfile`,
    * `userProfile`); refused with E0515 unless set. Only for profiles this backend built
    * itself, never ones a browser sent. Whether the handle named a policy.
    */
   trustInlineProfiles(handle, trust = true) {
-    return this.exports.procura_set_trust_inline_profiles(handle, trust ? 1 : 0) === 1;
+    const policy = this.#policies.get(handle);
+    if (policy === undefined) return false;
+    policy.trusted = trust;
+    const exports = this.#live().exports;
+    if (policy.inner !== null) exports.procura_set_trust_inline_profiles(policy.inner, trust ? 1 : 0);
+    return true;
   }
 
   /** Frees a compiled policy: whether the handle named one. */
   release(handle) {
-    return this.exports.procura_release(handle) === 1;
+    const policy = this.#policies.get(handle);
+    if (policy === undefined) return false;
+    this.#policies.delete(handle);
+    const exports = this.#live().exports;
+    if (policy.inner !== null) exports.procura_release(policy.inner);
+    return true;
   }
 }

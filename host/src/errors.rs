@@ -31,6 +31,9 @@ pub const INLINE_PROFILE_NOT_TRUSTED: &str = "E0515";
 pub const UNAUTHORIZED: &str = "E0516";
 /// The request body did not arrive within the service's body timeout.
 pub const BODY_TIMEOUT: &str = "E0517";
+/// A buffer `(ptr, len)` passed to an export is not inside the module's memory (answered by
+/// the module itself; a host that copies its input in with `procura_alloc` never sees it).
+pub const BUFFER_OUTSIDE_MEMORY: &str = "E0518";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostError {

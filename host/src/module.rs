@@ -8,7 +8,7 @@ use wasmtime::{Config, Engine, Memory, Module, ResourceLimiter, Store, Trap, Typ
 use crate::errors::HostError;
 
 /// The ABI version this host speaks (`procura_abi_version`).
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// Which question a request asks: one export each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,14 +17,21 @@ pub enum Query {
     Authorize,
     Badges,
     Progress,
+    /// An invoice run: an `InvoiceRunRequest` in, the `InvoiceRun` answer out.
+    InvoiceRun,
+    /// An invoice run's CSV report: `{"run": <InvoiceRunRequest>, "report": <ReportDefinition
+    /// or null>}` in, `{"type":"success","result":"<csv text>"}` or a failure out.
+    ReportCsv,
 }
 
 impl Query {
-    pub const ALL: [Query; 4] = [
+    pub const ALL: [Query; 6] = [
         Query::Evaluate,
         Query::Authorize,
         Query::Badges,
         Query::Progress,
+        Query::InvoiceRun,
+        Query::ReportCsv,
     ];
 
     /// The export's name, e.g. `procura_evaluate`.
@@ -34,6 +41,8 @@ impl Query {
             Query::Authorize => "procura_authorize",
             Query::Badges => "procura_badges",
             Query::Progress => "procura_progress",
+            Query::InvoiceRun => "procura_invoice_run",
+            Query::ReportCsv => "procura_report_csv",
         }
     }
 
@@ -44,6 +53,8 @@ impl Query {
             Query::Authorize => "authorize",
             Query::Badges => "badges",
             Query::Progress => "progress",
+            Query::InvoiceRun => "invoice-run",
+            Query::ReportCsv => "report-csv",
         }
     }
 }
@@ -255,7 +266,7 @@ struct Exports {
     alloc: TypedFunc<u32, u32>,
     free: TypedFunc<(u32, u32), ()>,
     compile: TypedFunc<(u32, u32, u32, u32), u64>,
-    queries: [TypedFunc<(u32, u32, u32), u64>; 4],
+    queries: [TypedFunc<(u32, u32, u32), u64>; 6],
     release: TypedFunc<u32, u32>,
     trust: TypedFunc<(u32, u32), u32>,
     abi_version: TypedFunc<(), u32>,
@@ -292,6 +303,8 @@ impl Exports {
                 func!(Query::Authorize.export()),
                 func!(Query::Badges.export()),
                 func!(Query::Progress.export()),
+                func!(Query::InvoiceRun.export()),
+                func!(Query::ReportCsv.export()),
             ],
             release: func!("procura_release"),
             trust: func!("procura_set_trust_inline_profiles"),
@@ -301,12 +314,14 @@ impl Exports {
     }
 
     fn query(&self, query: Query) -> &TypedFunc<(u32, u32, u32), u64> {
-        let [evaluate, authorize, badges, progress] = &self.queries;
+        let [evaluate, authorize, badges, progress, invoice_run, report_csv] = &self.queries;
         match query {
             Query::Evaluate => evaluate,
             Query::Authorize => authorize,
             Query::Badges => badges,
             Query::Progress => progress,
+            Query::InvoiceRun => invoice_run,
+            Query::ReportCsv => report_csv,
         }
     }
 }
@@ -469,8 +484,9 @@ impl Instance {
         })
     }
 
-    /// One of the four questions, against the policy of `handle`: the answer JSON, byte for
-    /// byte what the module wrote (and what the native engine writes).
+    /// One of the questions ([`Query`]: the four decisions, an invoice run, a CSV report),
+    /// against the policy of `handle`: the answer JSON, byte for byte what the module wrote
+    /// (and what the native engine writes).
     pub fn query(
         &mut self,
         handle: u32,
@@ -485,6 +501,58 @@ impl Instance {
                 .call(&mut this.store, (handle, ptr, len))
                 .map_err(Self::trap)?;
             this.free(ptr, len)?;
+            this.take(packed)
+        })
+    }
+
+    /// `procura_invoice_run`: an invoice run (`InvoiceRunRequest` JSON), answered with the
+    /// `InvoiceRun` answer JSON.
+    pub fn invoice_run(&mut self, handle: u32, request: &[u8]) -> Result<String, HostError> {
+        self.query(handle, Query::InvoiceRun, request)
+    }
+
+    /// `procura_report_csv`: `{"run": <InvoiceRunRequest>, "report": <ReportDefinition or
+    /// null>}`, answered with `{"type":"success","result":"<csv text>"}` or a failure.
+    pub fn report_csv(&mut self, handle: u32, request: &[u8]) -> Result<String, HostError> {
+        self.query(handle, Query::ReportCsv, request)
+    }
+
+    /// Calls the export of `query` with `(handle, ptr, len)` exactly as given, copying
+    /// nothing in: for testing what the module answers a host that passes a wrong buffer
+    /// (`E0518` when it is not inside memory). The answer is read and freed as usual.
+    pub fn query_raw(
+        &mut self,
+        handle: u32,
+        query: Query,
+        ptr: u32,
+        len: u32,
+    ) -> Result<String, HostError> {
+        let fuel = self.limits.fuel_per_call;
+        self.guarded(fuel, |this| {
+            let func = this.exports.query(query).clone();
+            let packed = func
+                .call(&mut this.store, (handle, ptr, len))
+                .map_err(Self::trap)?;
+            this.take(packed)
+        })
+    }
+
+    /// Calls `procura_compile` with the buffers exactly as given, like [`Instance::query_raw`].
+    pub fn compile_raw(
+        &mut self,
+        source: (u32, u32),
+        directory: (u32, u32),
+    ) -> Result<String, HostError> {
+        let fuel = self.limits.fuel_per_compile;
+        self.guarded(fuel, |this| {
+            let packed = this
+                .exports
+                .compile
+                .call(
+                    &mut this.store,
+                    (source.0, source.1, directory.0, directory.1),
+                )
+                .map_err(Self::trap)?;
             this.take(packed)
         })
     }

@@ -186,6 +186,17 @@ impl Pool {
             .unwrap_or_else(|error| error.answer_json())
     }
 
+    /// An invoice run (`InvoiceRunRequest` JSON): the answer JSON, always.
+    pub fn invoice_run(&self, request: &[u8]) -> String {
+        self.call(Query::InvoiceRun, request)
+    }
+
+    /// An invoice run's CSV report (`{"run": …, "report": …}`): `{"type":"success","result":
+    /// "<csv text>"}` or a failure, always JSON.
+    pub fn report_csv(&self, request: &[u8]) -> String {
+        self.call(Query::ReportCsv, request)
+    }
+
     /// Asks one question; the host's problems as errors.
     pub fn try_call(&self, query: Query, request: &[u8]) -> Result<String, HostError> {
         let mut worker = self.checkout()?;

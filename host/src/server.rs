@@ -1,8 +1,10 @@
 //! The HTTP decision service behind `procura serve`: axum on tokio, every evaluation run
 //! through the wasmtime host ([`Pool`]).
 //!
-//! Routes: `POST /v1/evaluate`, `/v1/authorize`, `/v1/badges`, `/v1/progress` (request JSON
-//! in, the engine's answer JSON out, byte for byte), `GET /v1/policy` (name, hash,
+//! Routes: `POST /v1/evaluate`, `/v1/authorize`, `/v1/badges`, `/v1/progress`,
+//! `/v1/invoice-run`, `/v1/report-csv` (request JSON in, the engine's answer JSON out, byte
+//! for byte; a successful `report-csv` answer is the bare CSV, `text/csv; charset=utf-8`, when
+//! the request says `Accept: text/csv`), `GET /v1/policy` (name, hash,
 //! loadedAt, warnings), `GET /healthz`. Every response to a `POST` carries an
 //! `x-decision-id` header (also in the log line) and `x-procura-policy-hash`, the hash of
 //! the policy version that answered.
@@ -582,7 +584,18 @@ async fn decide(
     } else {
         tracing::warn!(decision_id = %id, route = %query.route(), status = status.as_u16(), policy = %hash, micros, answer = %truncate(&answer, 300), "decision failed");
     }
-    let mut response = json_response(status, answer, &[(DECISION_ID, &id), (POLICY_HASH, &hash)]);
+    let headers_out = [(DECISION_ID, id.as_str()), (POLICY_HASH, hash.as_str())];
+    let mut response = match csv_text(query, status, &headers, &answer) {
+        Some(csv) => {
+            let mut response = json_response(status, csv, &headers_out);
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            response
+        }
+        None => json_response(status, answer, &headers_out),
+    };
     if status == StatusCode::REQUEST_TIMEOUT {
         // The rest of the body is not read: the connection cannot carry another request.
         response
@@ -590,6 +603,32 @@ async fn decide(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// The CSV text of a successful `report-csv` answer, when the client asked for it with
+/// `Accept: text/csv`; `None` for any other answer (a failure stays JSON).
+fn csv_text(query: Query, status: StatusCode, headers: &HeaderMap, answer: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Success {
+        result: String,
+    }
+    if query != Query::ReportCsv || status != StatusCode::OK || !accepts_csv(headers) {
+        return None;
+    }
+    serde_json::from_str::<Success>(answer)
+        .ok()
+        .map(|success| success.result)
+}
+
+/// Whether an `Accept` header names `text/csv` (parameters and case ignored).
+fn accepts_csv(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|media| media.split(';').next())
+        .any(|media| media.trim().eq_ignore_ascii_case("text/csv"))
 }
 
 fn truncate(text: &str, max: usize) -> &str {

@@ -13,7 +13,8 @@ use std::time::Instant;
 
 use procura::contract::Answer;
 use procura_host::errors::{
-    BUDGET_EXCEEDED, INLINE_PROFILE_NOT_TRUSTED, MEMORY_EXCEEDED, UNKNOWN_HANDLE,
+    BUDGET_EXCEEDED, BUFFER_OUTSIDE_MEMORY, INLINE_PROFILE_NOT_TRUSTED, MEMORY_EXCEEDED,
+    UNKNOWN_HANDLE,
 };
 use procura_host::{HostError, Limits, Pool, PoolError, Query};
 use serde_json::Value;
@@ -23,7 +24,7 @@ use common::{
     maple_progress_request, read,
 };
 
-const EXPORTS: [&str; 12] = [
+const EXPORTS: [&str; 14] = [
     "memory",
     "procura_alloc",
     "procura_free",
@@ -32,6 +33,8 @@ const EXPORTS: [&str; 12] = [
     "procura_authorize",
     "procura_badges",
     "procura_progress",
+    "procura_invoice_run",
+    "procura_report_csv",
     "procura_release",
     "procura_set_trust_inline_profiles",
     "procura_abi_version",
@@ -524,5 +527,166 @@ fn inline_profiles_are_refused_by_default_and_taken_when_trusted() {
             maple_native(*query, request),
             "{query:?}"
         );
+    }
+}
+
+/// The code of an answer's first error.
+fn first_code(answer: &str) -> String {
+    let value: Value = serde_json::from_str(answer).unwrap();
+    value["errors"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn every_export_answers_a_buffer_outside_memory_with_a_coded_error() {
+    let Some(core) = core() else { return };
+    let mut instance = core.instance(Limits::default()).unwrap();
+    let result = compiled(
+        &instance
+            .compile(
+                read("examples/maple.procura").as_bytes(),
+                Some(read("examples/maple.directory.json").as_bytes()),
+            )
+            .unwrap(),
+    );
+    let handle = u32::try_from(result["handle"].as_u64().unwrap()).unwrap();
+    let size = u32::try_from(instance.memory_bytes()).unwrap();
+    let outside = [
+        (size, 1),
+        (size - 1, 2),
+        (0, 1),
+        (0, size),
+        (u32::MAX, 1),
+        (u32::MAX - 3, 8), // ptr + len overflows 32 bits
+        (8, u32::MAX),
+        (size / 2, size),
+    ];
+    for query in Query::ALL {
+        for (ptr, len) in outside {
+            for handle in [handle, 0, 999] {
+                let answer = instance.query_raw(handle, query, ptr, len).unwrap();
+                assert_eq!(
+                    first_code(&answer),
+                    BUFFER_OUTSIDE_MEMORY,
+                    "{query:?} ({ptr}, {len}): {answer}"
+                );
+            }
+        }
+        // `(anything, 0)` is the empty input: not JSON.
+        for ptr in [0, size, u32::MAX] {
+            let answer = instance.query_raw(handle, query, ptr, 0).unwrap();
+            assert_eq!(first_code(&answer), "E0101", "{query:?} {ptr}: {answer}");
+        }
+    }
+    for (ptr, len) in outside {
+        let answer = instance.compile_raw((ptr, len), (0, 0)).unwrap();
+        assert_eq!(first_code(&answer), BUFFER_OUTSIDE_MEMORY, "{answer}");
+        assert!(answer.contains("the source buffer"), "{answer}");
+        let answer = instance.compile_raw((0, 0), (ptr, len)).unwrap();
+        assert_eq!(first_code(&answer), BUFFER_OUTSIDE_MEMORY, "{answer}");
+        assert!(answer.contains("the directory buffer"), "{answer}");
+    }
+    assert!(!instance.is_broken());
+    // The instance still answers like the native engine.
+    let request = read("examples/maple.request.json");
+    assert_eq!(
+        instance
+            .query(handle, Query::Evaluate, request.as_bytes())
+            .unwrap(),
+        maple_native(Query::Evaluate, &request)
+    );
+}
+
+#[test]
+fn an_order_over_the_line_limit_is_refused_before_it_costs_the_budget() {
+    let Some(core) = core() else { return };
+    let (source, directory) = (
+        read("examples/maple.procura"),
+        read("examples/maple.directory.json"),
+    );
+    let big = big_maple_request(72_000);
+    println!("72,000 lines: {} bytes", big.len());
+    let mut instance = core.instance(Limits::default()).unwrap();
+    let handle = compiled(
+        &instance
+            .compile(source.as_bytes(), Some(directory.as_bytes()))
+            .unwrap(),
+    )["handle"]
+        .as_u64()
+        .unwrap() as u32;
+    let answer = instance
+        .query(handle, Query::Evaluate, big.as_bytes())
+        .unwrap();
+    let used = Limits::default().fuel_per_call - instance.fuel_left();
+    println!("fuel to refuse 72,000 lines: {used}");
+    let value: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(value["errors"][0]["code"], "E0102", "{answer}");
+    assert_eq!(value["errors"][0]["path"], "order.lines", "{answer}");
+    assert_eq!(
+        value["errors"][0]["message"],
+        "the order has more than 10000 lines"
+    );
+    assert!(!instance.is_broken());
+    // The same inside a progress request, at its own path.
+    let progress: Value = serde_json::from_str(&maple_progress_request()).unwrap();
+    let mut progress = progress;
+    progress["checkout"] = serde_json::from_str(&big).unwrap();
+    let answer = instance
+        .query(handle, Query::Progress, progress.to_string().as_bytes())
+        .unwrap();
+    let value: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(value["errors"][0]["code"], "E0102", "{answer}");
+    assert_eq!(
+        value["errors"][0]["path"], "checkout.order.lines",
+        "{answer}"
+    );
+    // Through a pool with the default budget, and one tenth of it: E0102, not E0501.
+    for fuel_per_call in [
+        Limits::default().fuel_per_call,
+        Limits::default().fuel_per_call / 10,
+    ] {
+        let pool = Pool::new(
+            &core,
+            Limits {
+                fuel_per_call,
+                ..Limits::default()
+            },
+            1,
+            source.as_bytes(),
+            Some(directory.as_bytes()),
+        )
+        .unwrap();
+        let answer = pool.call(Query::Evaluate, big.as_bytes());
+        assert_eq!(first_code(&answer), "E0102", "{fuel_per_call}: {answer}");
+        assert_eq!(pool.live(), 1, "the instance survives");
+    }
+}
+
+#[test]
+fn invoice_runs_and_csv_reports_through_the_host_are_the_native_answer() {
+    let Some(core) = core() else { return };
+    let all = cases();
+    let reports: Vec<_> = all
+        .iter()
+        .filter(|case| matches!(case.query(), Some(Query::InvoiceRun | Query::ReportCsv)))
+        .collect();
+    assert!(reports.len() >= 10, "only {} cases", reports.len());
+    for case in reports {
+        let pool = Pool::new(
+            &core,
+            Limits::default(),
+            1,
+            case.source.as_bytes(),
+            case.directory.as_deref().map(str::as_bytes),
+        )
+        .unwrap();
+        let request = case.request.as_deref().unwrap().as_bytes();
+        let answer = match case.query() {
+            Some(Query::InvoiceRun) => pool.invoice_run(request),
+            _ => pool.report_csv(request),
+        };
+        assert_eq!(answer, case.native_answer(), "{}", case.name);
     }
 }
