@@ -209,7 +209,9 @@ function add(id, quantity) {
   else cart.push({ product: id, quantity });
   changed();
   setStatus("co.status.added", { name: productName(product(id)) });
-  toast(t("co.status.added", { name: productName(product(id)) }));
+  // Where the cart is out of sight (a phone), a toast says so where the person looks.
+  const box = $("cart").getBoundingClientRect();
+  if (box.bottom < 0 || box.top > innerHeight) toast(t("co.status.added", { name: productName(product(id)) }));
 }
 
 function lineId(i) {

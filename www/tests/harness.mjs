@@ -78,3 +78,27 @@ export function lineOf(text, needle) {
   if (i < 0) throw new Error(`no line contains ${needle}`);
   return i + 1;
 }
+
+/**
+ * Untranslated catalogue keys on the page: the `⟦missing:key⟧` markers in its text (shown
+ * or hidden), its title and the attributes people hear or see (title, aria-*, placeholder).
+ */
+export function missingKeys(page) {
+  return page.evaluate(() => {
+    const found = new Set();
+    const scan = (text) => {
+      for (const m of String(text ?? "").matchAll(/⟦missing:([^⟧]*)⟧/g)) found.add(m[1]);
+    };
+    scan(document.title);
+    scan(document.body.textContent);
+    for (const el of document.querySelectorAll("*")) {
+      for (const attr of ["title", "aria-label", "aria-valuetext", "placeholder", "alt"]) scan(el.getAttribute(attr));
+    }
+    return [...found];
+  });
+}
+
+/** Text with the narrow and non-breaking spaces Intl uses (fr-CA) made plain. */
+export function plain(text) {
+  return String(text ?? "").replace(/[\u00a0\u202f]/g, " ");
+}
