@@ -102,3 +102,15 @@ export function missingKeys(page) {
 export function plain(text) {
   return String(text ?? "").replace(/[\u00a0\u202f]/g, " ");
 }
+
+/** Replaces the text of the editor inside `host` by pasting (one edit, as a big paste is). */
+export async function pasteEditorText(page, host, text) {
+  const content = page.locator(`${host} .cm-content`);
+  await content.click();
+  await page.keyboard.press("Control+A");
+  await content.evaluate((el, value) => {
+    const data = new DataTransfer();
+    data.setData("text/plain", value);
+    el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+}
