@@ -47,6 +47,7 @@ export function inflateCapped(bytes, limit = MAX_INFLATED) {
   const parts = [];
   let size = 0;
   let over = false;
+  let consumed = 0;
   const inflater = new Inflate((chunk) => {
     size += chunk.length;
     if (size > limit) over = true;
@@ -54,8 +55,10 @@ export function inflateCapped(bytes, limit = MAX_INFLATED) {
   });
   for (let i = 0; i < bytes.length && !over; i += CHUNK) {
     inflater.push(bytes.subarray(i, i + CHUNK), i + CHUNK >= bytes.length);
+    consumed = Math.min(bytes.length, i + CHUNK);
   }
-  if (over) throw new ShareError("tooBig", { limit });
+  // `consumed`: how much of the input was read before stopping.
+  if (over) throw new ShareError("tooBig", { limit, consumed, total: bytes.length });
   const out = new Uint8Array(size);
   let at = 0;
   for (const p of parts) {
