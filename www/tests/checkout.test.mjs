@@ -150,3 +150,43 @@ test("checkout screenshot", async () => {
   noProblems(page);
   await context.close();
 });
+
+test("the status clears when the buyer, group or language changes", async () => {
+  const { context, page } = await store();
+  await addToCart(page, "B0MARKERS");
+  await page.waitForFunction(() => /^Added Whiteboard markers/.test(document.querySelector("#status").textContent));
+  await page.locator("#locale").selectOption("fr-CA");
+  await badgesFor(page, "ana@maple.example|north|fr-CA");
+  assert.match(await page.locator("#status").textContent(), /^Prix en dollars canadiens/);
+  await page.locator("#locale").selectOption("en-CA");
+  await badgesFor(page, "ana@maple.example|north|en-CA");
+  await addToCart(page, "B0MARKERS");
+  await page.waitForFunction(() => /^Added/.test(document.querySelector("#status").textContent));
+  await page.locator("#buyer").selectOption("tom@maple.example");
+  await badgesFor(page, "tom@maple.example|it|en-CA");
+  assert.match(await page.locator("#status").textContent(), /^Prices in CAD/);
+  // The cart keeps its count in the page's language.
+  assert.equal(await page.locator("#cart-count").textContent(), "2");
+  noProblems(page);
+  await context.close();
+});
+
+test("a buyer ordering for a group they may not order for reads why, in plain words", async () => {
+  const { context, page } = await store();
+  assert.deepEqual(await page.evaluate(() => window.procuraCheckout.groups()), ["north"]);
+  await addToCart(page, "B0MARKERS");
+  await outcome(page, "allowed");
+  // Force IT into the menu (the page never offers it to Ana): the engine refuses (E0207).
+  await page.evaluate(() => {
+    const select = document.querySelector("#group");
+    select.add(new Option("IT Department", "it"));
+    select.value = "it";
+    select.dispatchEvent(new Event("change"));
+  });
+  await outcome(page, "failure");
+  const message = page.locator('#summary-body li[data-code="E0207"]');
+  assert.match(await message.textContent(), /^Ana Tremblay may not place orders for IT Department: choose another buying group\. \(E0207\)$/);
+  await page.locator('#badge-problems li[data-code="E0207"]').waitFor();
+  noProblems(page);
+  await context.close();
+});

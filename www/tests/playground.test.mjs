@@ -266,3 +266,58 @@ test("the examples menu loads each scenario with its directory and request", asy
   noProblems(page);
   await context.close();
 });
+
+test("engine errors read in plain words: quoted input as code, the JSON path shown", async () => {
+  const { context, page } = await playground();
+  const request = JSON.parse(readFileSync(new URL("../../examples/maple.request.json", import.meta.url), "utf8"));
+  // Ana may not order for IT (E0207).
+  await replaceEditorText(page, "#request-editor", JSON.stringify({ ...request, group: "it" }, null, 2));
+  const error = page.locator('#decision .engine-errors li[data-code="E0207"]');
+  await error.waitFor();
+  const text = await error.textContent();
+  assert.doesNotMatch(text, /`/, "no literal backticks");
+  assert.match(text, /^at group — ana@maple\.example may not place_orders in it/);
+  assert.deepEqual(await error.locator("code.quoted").allTextContents(), ["ana@maple.example", "place_orders", "it", "place_orders"]);
+  // The JSON reader's words: no Rust type names.
+  await replaceEditorText(page, "#request-editor", "[]");
+  await page.locator("#decision .engine-errors li", { hasText: "expected an object, found an array" }).waitFor();
+  assert.doesNotMatch(await page.locator("#decision").textContent(), /CheckoutRequest|struct|invalid length/);
+  // A long bad value is quoted as a short excerpt.
+  request.order.lines[0].quantity = "9".repeat(5000);
+  await replaceEditorText(page, "#request-editor", JSON.stringify(request));
+  const excerpt = page.locator('#decision .engine-errors li[data-code="E0101"]').first();
+  await excerpt.waitFor();
+  assert.ok((await excerpt.textContent()).length < 400, "the value is cut");
+  noProblems(page);
+  await context.close();
+});
+
+test("approvals: an empty comment is invalid, and no approval needed is never 'waiting'", async () => {
+  const { context, page } = await playground();
+  await page.locator("#tab-approvals").click();
+  await page.locator('#approval-state .outcome[data-status="approved"]').waitFor();
+  await page.locator("#add-comment").click();
+  const comment = page.locator("#events .event").last();
+  await comment.locator(".event-problem").waitFor();
+  assert.match(await comment.locator(".event-problem").textContent(), /A comment needs text/);
+  await page.waitForFunction(() => /invalid/.test(document.querySelector("#events .event:last-child .step-result")?.textContent ?? ""));
+  assert.doesNotMatch(await comment.locator(".step-result").textContent(), /✓|Approved/);
+  assert.equal(await comment.locator('input[data-field="text"]').getAttribute("aria-invalid"), "true");
+  await comment.locator('input[data-field="text"]').fill("Looks fine");
+  await comment.locator(".step-result.ok", { hasText: "Recorded" }).waitFor();
+  assert.ok(await comment.locator(".event-problem").isHidden());
+
+  // A small order needs no approval: no events, no levels, no "waits at its first level".
+  const request = JSON.parse(readFileSync(new URL("../../examples/maple.request.json", import.meta.url), "utf8"));
+  request.order.lines = [{ id: "L1", product: "B0MARKERS", category: "office/supplies/markers", supplier: "Staples", unitPrice: "14.50", quantity: 1 }];
+  await page.locator("#panel-approvals .order-box summary").click();
+  await replaceEditorText(page, "#panel-approvals .order-box", JSON.stringify(request, null, 2));
+  while ((await page.locator("#events .event").count()) > 0) await page.locator("#events .event button.link").first().click();
+  await page.locator("#approval-state .no-approval").waitFor();
+  const state = await page.locator("#panel-approvals").textContent();
+  assert.match(state, /No approval is required for this order/);
+  assert.doesNotMatch(state, /waits at its first level/);
+  assert.equal(await page.locator("#approval-state .levels-table").count(), 0);
+  noProblems(page);
+  await context.close();
+});
