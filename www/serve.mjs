@@ -76,12 +76,14 @@ export function pickEncoding(accept) {
 
 /**
  * Serves `root` on 127.0.0.1:`port` (0: an ephemeral port); resolves to
- * `{url, port, requests, close()}` where `requests` lists the paths asked for.
+ * `{url, port, requests, bytes(), close()}` where `requests` lists the paths asked for and
+ * `bytes()` counts the response body bytes sent (as sent: compressed).
  */
 export async function serve({ root = DIST, port = 0 } = {}) {
   root = resolve(root) + sep;
   if (!existsSync(join(root, "index.html"))) throw new Error(`${root} has no index.html: build the site first (www/scripts/build.sh)`);
   const requests = [];
+  let sent = 0;
   // Files and their compressed forms, by path and modification time.
   const cache = new Map();
   async function load(file) {
@@ -138,6 +140,7 @@ export async function serve({ root = DIST, port = 0 } = {}) {
       if (encoding) headers["content-encoding"] = encoding;
       headers["content-length"] = String(body.length);
       res.writeHead(200, headers);
+      if (req.method !== "HEAD") sent += body.length;
       res.end(req.method === "HEAD" ? undefined : body);
     } catch {
       res.writeHead(404, { ...SECURITY, "content-type": "text/plain; charset=utf-8" }).end("not found\n");
@@ -152,6 +155,7 @@ export async function serve({ root = DIST, port = 0 } = {}) {
     url: `http://127.0.0.1:${actual}/`,
     port: actual,
     requests,
+    bytes: () => sent,
     close: () =>
       new Promise((done) => {
         server.closeAllConnections?.();
