@@ -55,6 +55,17 @@ export function checkJson(text, schemaName) {
       message = { key: "json.required", params: { key: e.params.missingProperty } };
     } else if (e.keyword === "type") {
       message = { key: "json.type", params: { type: e.params.type } };
+    } else if (["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems"].includes(e.keyword)) {
+      message = { key: `json.${e.keyword}`, params: { limit: e.params.limit } };
+    } else if (e.keyword === "enum") {
+      message = { key: "json.enum", params: { values: e.params.allowedValues.map((v) => JSON.stringify(v)).join(", ").slice(0, 200) } };
+    } else if (e.keyword === "const") {
+      message = { key: "json.const", params: { value: JSON.stringify(e.params.allowedValue).slice(0, 80) } };
+    } else if (e.keyword === "pattern" || e.keyword === "format") {
+      message = { key: "json.pattern" };
+    } else {
+      // Any other keyword: plain words in the page's language rather than ajv's English.
+      message = { key: "json.schema" };
     }
     if (e.keyword === "anyOf") continue;
     const id = `${formatPath(segments)}|${e.keyword}`;
