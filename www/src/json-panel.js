@@ -221,6 +221,18 @@ export function jsonPanel({ parent, errorList, label, schema, doc, onChange, val
       clearTimeout(timer);
       return refresh();
     },
+    /**
+     * Replaces the string value at `segments` (e.g. ["locale"]) with `value`, as an edit of
+     * the text (undoable, visible); false when there is no string there.
+     */
+    setStringAt(segments, value) {
+      if (view.state.doc.length > LARGE) return false;
+      const { from, to } = pathRange(view.state, segments);
+      const current = view.state.sliceDoc(from, to);
+      if (!/^"(?:[^"\\]|\\.)*"$/.test(current)) return false;
+      view.dispatch({ changes: { from, to, insert: JSON.stringify(value) } });
+      return true;
+    },
     /** Re-renders the messages (after a change of language). */
     relabel(newLabel) {
       if (newLabel) view.dispatch({ effects: labelling.reconfigure(EditorView.contentAttributes.of({ "aria-label": newLabel })) });

@@ -12,7 +12,7 @@ import { shareHash, readShareHash, isShareHash, saveLocal, loadLocal, clearDraft
 import { h, fill, button, richText, excerpt } from "./dom.js";
 import { registerServiceWorker } from "./offline.js";
 import { setupTabs } from "./tabs.js";
-import { t, languageSwitch, onLocaleChange, formatNumber } from "./i18n.js";
+import { t, locale, languageSwitch, onLocaleChange, formatNumber } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const engine = createEngine();
@@ -293,7 +293,18 @@ function loadExample(id, { keepInputs = null } = {}) {
 select.addEventListener("change", () => {
   history.replaceState(null, "", location.pathname + location.search);
   loadExample(select.value);
+  followLocale();
 });
+
+/**
+ * The request's `locale` follows the language switch (when it names English or French),
+ * as a visible edit of the request, so that the policy's messages come in that language.
+ */
+function followLocale() {
+  const request = requestPanel.value();
+  if (!request || typeof request.locale !== "string" || !/^(en|fr)([-_]|$)/i.test(request.locale) || request.locale === locale()) return;
+  requestPanel.setStringAt(["locale"], locale());
+}
 
 // A share link opens as a draft: it is autosaved under its own key, and the saved work
 // stays as it was until the person chooses to keep the draft instead (or restores it).
@@ -442,6 +453,7 @@ function start() {
     return;
   }
   loadExample(EXAMPLES[0].id);
+  followLocale();
 }
 
 window.addEventListener("hashchange", () => {
@@ -449,6 +461,7 @@ window.addEventListener("hashchange", () => {
 });
 
 onLocaleChange(() => {
+  followLocale();
   setStatus(status.key, status.params, $("status").title);
   render();
   renderTests();

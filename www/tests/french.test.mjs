@@ -31,6 +31,9 @@ test("the playground in French: every tab, errors included, from the catalogue",
   assert.match(await page.locator("#decision .outcome").textContent(), /Bloquée/);
   assert.match(plain(await page.locator("#decision .totals").textContent()), /15 550,24 \$/);
   assert.match(await page.locator("#decision .due-date").textContent(), /^\d{1,2} [a-zéû]+\.? \d{4}$/);
+  // The request's locale follows the switch: the policy's own messages are French too.
+  assert.match(await page.evaluate(() => window.procuraPlayground.request()), /"locale": "fr-CA"/);
+  await page.locator('#decision .line[data-line="L1"]', { hasText: "Les ordinateurs portables sont achetés" }).waitFor();
   await noMissing(page, "on the decision");
   await page.locator("#decision .raw-toggle").click();
   await page.locator("#tab-tests").click();
