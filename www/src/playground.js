@@ -447,6 +447,15 @@ function openShared(hash) {
 
 function start() {
   if (isShareHash(location.hash) && openShared(location.hash)) return;
+  // A shared draft being edited when the page was left comes back as the draft it was.
+  const pending = loadLocal({ draft: true });
+  if (pending && loadLocal()) {
+    draft = true;
+    restoreSaved(pending);
+    showDraftBanner(true);
+    setStatus("status.openedDraft");
+    return;
+  }
   const saved = loadLocal();
   if (saved) {
     restoreSaved(saved);

@@ -123,6 +123,13 @@ test("a share link opens as a draft and never overwrites saved work without aski
   await page.keyboard.type("// edited draft\n");
   await page.waitForFunction(() => JSON.parse(localStorage.getItem("procura.playground.draft.v1") ?? "{}").policy?.startsWith("// edited draft"));
   assert.equal(await savedPolicy(page), mine);
+  // Reloaded (the edited draft no longer matches the link, which is dropped), the draft
+  // comes back as a draft.
+  await page.waitForFunction(() => location.hash === "");
+  await page.reload();
+  await page.locator("#draft-banner").waitFor();
+  await page.waitForFunction(() => window.procuraPlayground.policy().startsWith("// edited draft"));
+  assert.equal(await savedPolicy(page), mine);
   // Restore: the saved work is back, the draft closed.
   await page.locator("#draft-restore").click();
   await page.waitForFunction((p) => window.procuraPlayground.policy() === p, mine);
