@@ -321,3 +321,18 @@ test("approvals: an empty comment is invalid, and no approval needed is never 'w
   noProblems(page);
   await context.close();
 });
+
+test("a person named at several levels acts once: shown in the plan and the replay", async () => {
+  const { context, page } = await playground();
+  await replaceEditorText(page, ".policy-pane", MAPLE.replace('any of user "cfo@maple.example"', 'any of user "paul@maple.example"'));
+  const shared = page.locator("#decision .shared-approvers li").first();
+  await shared.waitFor();
+  assert.match(await shared.textContent(), /^Paul Okafor is named at levels \d, \d: one approval counts at each\.$/);
+  await page.locator("#tab-approvals").click();
+  const carried = page.locator("#approval-state .levels-table .carried").first();
+  await carried.waitFor();
+  assert.match(await carried.textContent(), /counted from level 1/);
+  assert.match(await page.locator("#approval-state .levels-table").textContent(), /Paul Okafor/);
+  noProblems(page);
+  await context.close();
+});
