@@ -1,7 +1,7 @@
 // Builds the playground (index.html) and the checkout demo (checkout.html) into dist/,
 // with the engine from ../pkg/web, the examples from ../examples and the schemas from
-// ../schema bundled in; plus a service worker that caches every built file so that the
-// pages work offline once loaded.
+// ../schema bundled in; plus a service worker per page that precaches what that page needs
+// so that it works offline once loaded.
 import { defineConfig } from "vite";
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
@@ -66,7 +66,42 @@ function schemaValidators() {
   };
 }
 
-/** Writes sw.js, listing every file of the build to precache under a content hash. */
+// Each page's service worker and what it precaches: the page itself and the files it
+// loads, found by following references from the page (the checkout demo never downloads
+// the playground's editor, and neither worker downloads the engine a second time: the
+// assets are served `immutable`, so precaching reads them from the HTTP cache).
+const PAGES = [
+  { html: "index.html", sw: "sw.js", urls: ["./", "./index.html"] },
+  { html: "checkout.html", sw: "sw-checkout.js", urls: ["./checkout.html"] },
+];
+
+/** The files of `bundle` that `start` needs, following references by file name. */
+export function reachable(bundle, start) {
+  const text = (f) => {
+    const item = bundle[f];
+    if (!item) return "";
+    const body = item.type === "chunk" ? item.code : item.source;
+    return typeof body === "string" ? body : Buffer.from(body).toString("latin1");
+  };
+  // Links to the other pages are not followed: each page has its own worker.
+  const files = Object.keys(bundle).filter((f) => !f.endsWith(".map") && !f.endsWith(".html") && f !== start);
+  const seen = new Set([start]);
+  const queue = [start];
+  while (queue.length) {
+    const body = text(queue.shift());
+    for (const f of files) {
+      if (seen.has(f)) continue;
+      const base = f.split("/").pop();
+      if (body.includes(base)) {
+        seen.add(f);
+        if (/\.(js|css|html)$/.test(f)) queue.push(f);
+      }
+    }
+  }
+  return [...seen].filter((f) => f !== start).sort();
+}
+
+/** Writes each page's service worker, listing what that page needs under a content hash. */
 function serviceWorker() {
   return {
     name: "procura-service-worker",
@@ -74,23 +109,26 @@ function serviceWorker() {
     // After Vite has emitted the HTML pages, so that they are precached too.
     enforce: "post",
     generateBundle(_, bundle) {
-      const files = Object.keys(bundle).filter((f) => !f.endsWith(".map")).sort();
-      const hash = createHash("sha256");
-      for (const f of files) {
-        const item = bundle[f];
-        hash.update(f);
-        hash.update(item.type === "chunk" ? item.code : item.source);
-      }
-      const version = hash.digest("hex").slice(0, 16);
       const template = readFileSync(here("src/sw-template.js"), "utf8");
-      const precache = ["./", ...files.map((f) => `./${f}`)];
-      this.emitFile({
-        type: "asset",
-        fileName: "sw.js",
-        source: template
-          .replace('"__VERSION__"', JSON.stringify(version))
-          .replace("[] /* __PRECACHE__ */", JSON.stringify(precache, null, 2)),
-      });
+      for (const page of PAGES) {
+        const files = reachable(bundle, page.html);
+        const hash = createHash("sha256");
+        for (const f of [page.html, ...files]) {
+          const item = bundle[f];
+          hash.update(f);
+          hash.update(item.type === "chunk" ? item.code : item.source);
+        }
+        const version = hash.digest("hex").slice(0, 16);
+        const precache = [...page.urls, ...files.map((f) => `./${f}`)];
+        this.emitFile({
+          type: "asset",
+          fileName: page.sw,
+          source: template
+            .replace('"__VERSION__"', JSON.stringify(version))
+            .replace('"__NAME__"', JSON.stringify(page.sw.replace(/\.js$/, "")))
+            .replace("[] /* __PRECACHE__ */", JSON.stringify(precache, null, 2)),
+        });
+      }
     },
   };
 }
@@ -99,7 +137,8 @@ export default defineConfig({
   root: here("."),
   base: "./",
   plugins: [grammarKeywords(), schemaValidators(), serviceWorker()],
-  worker: { format: "es" },
+  // The worker validates large JSON documents with the same compiled schemas.
+  worker: { format: "es", plugins: () => [schemaValidators()] },
   server: { host: "127.0.0.1", fs: { allow: [here("..")] } },
   preview: { host: "127.0.0.1" },
   build: {

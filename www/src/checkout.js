@@ -2,12 +2,17 @@
 // each product for the chosen buyer and buying group, and checks the cart as it changes:
 // blocked lines, preferred alternatives (one click switches the line), the approval the
 // order needs and from whom, and the invoice it will land on. No server round trip.
+// The buying groups offered are those the engine authorizes the buyer to order for
+// (`authorize` with `place_orders`, group by group).
 import { createEngine, latest } from "./engine-client.js";
 import { example } from "./examples.js";
 import { CATALOG, SPENT, product } from "./catalog.js";
-import { h, fill, button, money, word } from "./dom.js";
-import { person, quorumText, splitWords } from "./decision-view.js";
+import { h, fill, button, money, word, richText } from "./dom.js";
+import { person, personName, quorumText, splitWords, dateEl, collapseMessages, sharedNote, errorItem } from "./decision-view.js";
 import { registerServiceWorker } from "./offline.js";
+import { t, tOr, locale, languageSwitch, onLocaleChange, formatNumber } from "./i18n.js";
+import { titleOf, setTitles } from "./titles.js";
+import { categoryIcon } from "./icons.js";
 
 const $ = (id) => document.getElementById(id);
 const maple = example("maple");
@@ -18,29 +23,66 @@ const engine = createEngine();
 const badgesLatest = latest(engine);
 const evaluateLatest = latest(engine);
 
-// Buying groups, with their display names, as the policy declares them.
+// Buying groups, with their display names, as the policy declares them (in tree order).
 const groups = [...source.matchAll(/^\s*group\s+([A-Za-z_]\w*)\s+"([^"]*)"/gm)].map((m) => ({ id: m[1], name: m[2] }));
+setTitles("group", groups.map((g) => [g.id, g.name]));
 // Buyers: the directory's requesters.
 const buyers = directory.users.filter((u) => u.roles?.some((r) => r.role === "requester"));
 
 const cart = []; // [{product, quantity}]
-let orderNumber = 1128;
+const orderNumber = 1128;
 
-function groupName(id) {
-  return groups.find((g) => g.id === id)?.name ?? id;
+languageSwitch($("locale"));
+
+/** The status line: a message key and parameters, so that it follows the language. */
+let status = null;
+function setStatus(key, params = {}) {
+  status = key ? { key, params } : null;
+  $("status").textContent = key ? t(key, params) : "";
+}
+/** The default status, shown when nothing has happened in the current context. */
+function idleStatus() {
+  setStatus("co.status.ready");
 }
 
-fill($("buyer"), buyers.map((u) => h("option", { value: u.id }, `${u.name ?? u.id} — ${groupName(u.roles[0].group)}`)));
-fill($("group"), groups.map((g) => h("option", { value: g.id }, g.name)));
+// ─── buyer and buying group ──────────────────────────────────────────────────────────
 
-function setBuyer(id) {
-  const user = buyers.find((u) => u.id === id) ?? buyers[0];
-  $("buyer").value = user.id;
-  $("group").value = user.roles.find((r) => r.role === "requester")?.group ?? groups[0].id;
+/** The groups each buyer may order for, as the engine decides: buyer id → [group id]. */
+const allowedGroups = new Map();
+
+async function groupsFor(buyer) {
+  if (allowedGroups.has(buyer)) return allowedGroups.get(buyer);
+  const answers = await Promise.all(
+    groups.map((g) => engine.call("authorize", { source, directory, request: { user: buyer, action: "place_orders", resource: { group: g.id } } })),
+  );
+  const allowed = groups.filter((g, i) => answers[i]?.type === "success" && answers[i].result.decision === "allow").map((g) => g.id);
+  allowedGroups.set(buyer, allowed);
+  return allowed;
+}
+
+function renderBuyers() {
+  const value = $("buyer").value;
+  fill($("buyer"), buyers.map((u) => h("option", { value: u.id, title: u.id }, u.name ?? u.id)));
+  if (value) $("buyer").value = value;
+}
+
+/** Offers only the groups the buyer may order for; keeps the choice when still allowed. */
+async function renderGroups(preferred) {
+  const buyer = $("buyer").value;
+  const allowed = await groupsFor(buyer);
+  if ($("buyer").value !== buyer) return false;
+  const select = $("group");
+  fill(select, groups.filter((g) => allowed.includes(g.id)).map((g) => h("option", { value: g.id }, g.name)));
+  select.disabled = allowed.length === 0;
+  $("no-group").hidden = allowed.length > 0;
+  if (allowed.length === 0) $("no-group").textContent = t("co.noGroup", { buyer: personName(names, buyer) });
+  const home = buyers.find((u) => u.id === buyer)?.roles.find((r) => r.role === "requester")?.group;
+  select.value = [preferred, home, allowed[0]].find((g) => g && allowed.includes(g)) ?? "";
+  return true;
 }
 
 function shopper() {
-  return { buyer: $("buyer").value, group: $("group").value, locale: $("locale").value };
+  return { buyer: $("buyer").value, group: $("group").value, locale: locale() };
 }
 
 /** RFC 3339 for the current time with the page's offset, e.g. 2026-11-28T10:30:00-05:00. */
@@ -53,13 +95,23 @@ function nowRfc3339() {
   return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
 }
 
+/** An engine error in plain words (E0207: who may not order for which group). */
+function problem(e) {
+  if (e.code === "E0207") {
+    const s = shopper();
+    return h("li", { "data-code": e.code }, t("co.notAuthorized", { buyer: personName(names, s.buyer), group: titleOf("group", s.group) }), " ", h("span", { class: "muted" }, `(${e.code})`));
+  }
+  return errorItem(e);
+}
+
+function problems(errors) {
+  return h("ul", { class: "errors engine-errors" }, errors.map(problem));
+}
+
 // ─── products and their badges ───────────────────────────────────────────────────────
 
-const BADGE_WORDS = { preferred: "Preferred", warned: "Not preferred", restricted: "Needs approval", blocked: "Blocked", allowed: "" };
-
-function tile(p) {
-  const initials = p.category.split("/")[1]?.slice(0, 2).toUpperCase() ?? "";
-  return h("div", { class: `tile tile-${p.category.split("/")[0]}`, "aria-hidden": "true" }, initials);
+function badgeWord(verdict) {
+  return verdict === "allowed" ? "" : t(`co.badge.${verdict}`);
 }
 
 function renderProducts(badges) {
@@ -69,64 +121,97 @@ function renderProducts(badges) {
     CATALOG.map((p) => {
       const badge = byProduct.get(p.id);
       const verdict = badge?.verdict ?? "allowed";
-      const qty = h("input", { type: "number", min: "1", max: "999", value: "1", id: `qty-${p.id}`, class: "qty" });
+      const name = productName(p);
+      const qty = h("input", { type: "number", min: "1", max: "999", value: "1", id: `qty-${p.id}`, class: "qty", inputmode: "numeric" });
       return h(
         "li",
         { class: `product verdict-${verdict}`, "data-product": p.id, "data-verdict": verdict },
-        tile(p),
+        h("div", { class: `tile tile-${p.category.split("/")[0]}`, "aria-hidden": "true" }, categoryIcon(p.category)),
         h(
           "div",
           { class: "product-body" },
-          h("h3", { class: "product-name" }, p.name),
+          h("h3", { class: "product-name" }, name),
           h("div", { class: "muted" }, `${p.supplier} · `, h("code", {}, p.id)),
           h("div", { class: "price" }, money(p.unitPrice, "CAD")),
-          BADGE_WORDS[verdict] ? h("span", { class: `badge badge-${verdict}` }, BADGE_WORDS[verdict]) : null,
-          badge?.message ? h("p", { class: `policy-message sev-${badge.message.severity}` }, badge.message.text) : null,
-          badge?.suggestions?.length ? h("p", { class: "muted small" }, `Preferred instead: ${badge.suggestions.map((s) => product(s.product)?.name ?? s.product).join(", ")}`) : null,
+          badgeWord(verdict) ? h("span", { class: `badge badge-${verdict}` }, badgeWord(verdict)) : null,
+          badge?.message ? h("p", { class: `policy-message sev-${badge.message.severity}` }, richText(badge.message.text)) : null,
+          badge?.suggestions?.length ? h("p", { class: "muted small" }, t("co.preferredInstead", { names: badge.suggestions.map((s) => (product(s.product) ? productName(product(s.product)) : s.product)).join(", ") })) : null,
         ),
         h(
           "div",
           { class: "add" },
-          h("label", { for: `qty-${p.id}`, class: "visually-hidden" }, `Quantity of ${p.name}`),
+          h("label", { for: `qty-${p.id}`, class: "visually-hidden" }, t("co.quantityOf", { name })),
           qty,
-          button("Add to cart", () => {
+          button(t("co.add"), () => {
             add(p.id, Math.max(1, Math.floor(Number(qty.value)) || 1));
             qty.value = "1";
-          }, { class: "primary", "aria-label": `Add ${p.name} to the cart` }),
+          }, { class: "primary", "aria-label": t("co.addAria", { name }) }),
         ),
       );
     }),
   );
 }
 
+/** A product's name in the page's language. */
+function productName(p) {
+  return tOr(`product.${p.id}`, p.name);
+}
+
+let lastBadges = null;
 async function refreshBadges() {
+  const s = shopper();
+  if (!s.group) {
+    lastBadges = [];
+    renderProducts([]);
+    document.body.dataset.badges = `${s.buyer}||${s.locale}`;
+    return;
+  }
   const answer = await badgesLatest("badges", {
     source,
     directory,
     request: {
-      ...shopper(),
+      ...s,
       currency: "CAD",
       products: CATALOG.map((p) => ({ id: p.id, category: p.category, supplier: p.supplier, unitPrice: p.unitPrice })),
     },
   });
   if (!answer) return;
   if (answer.type !== "success") {
-    $("status").textContent = `Badges unavailable: ${answer.errors.map((e) => e.message).join("; ")}`;
+    fill($("badge-problems"), problems(answer.errors));
+    $("badge-problems").hidden = false;
+    lastBadges = [];
     renderProducts([]);
-    return;
+  } else {
+    $("badge-problems").hidden = true;
+    lastBadges = answer.result.badges;
+    renderProducts(lastBadges);
   }
-  renderProducts(answer.result.badges);
-  document.body.dataset.badges = `${shopper().buyer}|${shopper().group}|${shopper().locale}`;
+  document.body.dataset.badges = `${s.buyer}|${s.group}|${s.locale}`;
 }
 
 // ─── the cart ────────────────────────────────────────────────────────────────────────
+
+let toastTimer = 0;
+/** A short note that stays in view on a phone (the cart may be far below). */
+function toast(text) {
+  const el = $("toast");
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    el.hidden = true;
+  }, 4000);
+}
 
 function add(id, quantity) {
   const line = cart.find((l) => l.product === id);
   if (line) line.quantity += quantity;
   else cart.push({ product: id, quantity });
   changed();
-  $("status").textContent = `Added ${product(id).name} to the cart.`;
+  setStatus("co.status.added", { name: productName(product(id)) });
+  // Where the cart is out of sight (a phone), a toast says so where the person looks.
+  const box = $("cart").getBoundingClientRect();
+  if (box.bottom < 0 || box.top > innerHeight) toast(t("co.status.added", { name: productName(product(id)) }));
 }
 
 function lineId(i) {
@@ -134,14 +219,19 @@ function lineId(i) {
 }
 
 function renderCart() {
+  const count = cart.reduce((n, l) => n + l.quantity, 0);
+  $("cart-count").textContent = formatNumber(count);
+  $("cart-link").setAttribute("aria-label", t("co.cartLink", { count }));
+  $("cart-link").dataset.count = String(count);
   if (cart.length === 0) {
-    fill($("cart"), h("li", { class: "muted" }, "The cart is empty."));
+    fill($("cart"), h("li", { class: "muted" }, t("co.cartEmpty")));
     return;
   }
   fill(
     $("cart"),
     cart.map((line, i) => {
       const p = product(line.product);
+      const name = productName(p);
       const qty = h("input", {
         type: "number",
         min: "1",
@@ -149,6 +239,7 @@ function renderCart() {
         value: String(line.quantity),
         id: `cart-qty-${i}`,
         class: "qty",
+        inputmode: "numeric",
         onchange: () => {
           line.quantity = Math.max(1, Number(qty.value) || 1);
           changed();
@@ -157,13 +248,13 @@ function renderCart() {
       return h(
         "li",
         { class: "cart-line", "data-line": lineId(i), "data-product": p.id },
-        h("span", { class: "cart-name" }, p.name),
-        h("label", { for: `cart-qty-${i}`, class: "visually-hidden" }, `Quantity of ${p.name}`),
+        h("span", { class: "cart-name" }, name),
+        h("label", { for: `cart-qty-${i}`, class: "visually-hidden" }, t("co.quantityOf", { name })),
         qty,
-        button("Remove", () => {
+        button(t("co.remove"), () => {
           cart.splice(i, 1);
           changed();
-        }, { class: "link", "aria-label": `Remove ${p.name} from the cart` }),
+        }, { class: "link", "aria-label": t("co.removeAria", { name }) }),
       );
     }),
   );
@@ -189,22 +280,35 @@ function request() {
 
 // ─── the checkout summary ────────────────────────────────────────────────────────────
 
-const OUTCOME_WORDS = {
-  allowed: "Ready to order",
-  approvalRequired: "Needs approval before it is placed",
-  blocked: "Cannot be ordered as it is",
-};
-
+let lastAnswer = null;
 async function refreshSummary() {
   if (cart.length === 0) {
-    fill($("summary-body"), h("p", { class: "muted" }, "Add products to the cart."));
+    lastAnswer = null;
+    fill($("summary-body"), h("p", { class: "muted" }, t("co.addProducts")));
     document.body.dataset.outcome = "empty";
+    return;
+  }
+  if (!shopper().group) {
+    lastAnswer = null;
+    fill($("summary-body"), h("p", { class: "warn-text" }, t("co.noGroup", { buyer: personName(names, shopper().buyer) })));
+    document.body.dataset.outcome = "failure";
     return;
   }
   const answer = await evaluateLatest("evaluate", { source, directory, request: request() });
   if (!answer) return;
+  lastAnswer = answer;
+  renderSummary();
+}
+
+function renderSummary() {
+  const answer = lastAnswer;
+  if (!answer) {
+    if (cart.length === 0) fill($("summary-body"), h("p", { class: "muted" }, t("co.addProducts")));
+    return;
+  }
   if (answer.type !== "success") {
-    fill($("summary-body"), h("p", { class: "warn-text" }, answer.errors.map((e) => `${e.path ? `${e.path}: ` : ""}${e.message}`).join("; ")));
+    fill($("summary-body"), h("p", { class: "warn-text" }, t("co.cannotCheck")), problems(answer.errors));
+    document.body.dataset.outcome = "failure";
     return;
   }
   const d = answer.result;
@@ -212,8 +316,8 @@ async function refreshSummary() {
   const linesById = new Map(d.lines.map((l) => [l.id, l]));
   fill(
     $("summary-body"),
-    h("div", { class: `outcome outcome-${d.outcome}`, id: "outcome", "data-outcome": d.outcome }, h("span", { class: "outcome-word" }, OUTCOME_WORDS[d.outcome] ?? word(d.outcome))),
-    // Order-level messages; those repeating a line's block (`line \`L1\`: …`) are shown on the line.
+    h("div", { class: `outcome outcome-${d.outcome}`, id: "outcome", "data-outcome": d.outcome }, h("span", { class: "outcome-word" }, t(`co.outcome.${d.outcome}`))),
+    // Order-level messages; those repeating a line's message are shown on the line.
     orderMessages(d.messages),
     h(
       "ul",
@@ -225,31 +329,31 @@ async function refreshSummary() {
         return h(
           "li",
           { class: `summary-line verdict-${ld.verdict}`, "data-line": ld.id, "data-verdict": ld.verdict },
-          h("div", { class: "summary-line-head" }, h("span", {}, `${line.quantity} × ${p.name}`), h("span", { class: "num" }, money(ld.amount, currency))),
-          ld.verdict !== "allowed" ? h("span", { class: `badge badge-${ld.verdict}` }, BADGE_WORDS[ld.verdict] || word(ld.verdict)) : null,
-          ld.messages.length ? h("ul", { class: "messages" }, ld.messages.map((m) => h("li", { class: `sev-${m.severity}` }, m.text))) : null,
+          h("div", { class: "summary-line-head" }, h("span", {}, `${formatNumber(line.quantity)} × ${productName(p)}`), h("span", { class: "num" }, money(ld.amount, currency))),
+          ld.verdict !== "allowed" ? h("span", { class: `badge badge-${ld.verdict}` }, badgeWord(ld.verdict) || word(ld.verdict)) : null,
+          ld.messages.length ? h("ul", { class: "messages" }, collapseMessages(ld.messages).map((m) => h("li", { class: `sev-${m.severity}` }, richText(m.text)))) : null,
           ld.suggestions.length
             ? h(
                 "div",
                 { class: "switches" },
                 ld.suggestions.map((s) => {
                   const alt = product(s.product);
-                  const label = `Switch to ${alt?.name ?? s.product}${s.price ? ` at ${money(s.price.amount, s.price.currency)}` : ""}`;
+                  const label = s.price ? t("co.switchAt", { name: alt ? productName(alt) : s.product, price: money(s.price.amount, s.price.currency) }) : t("co.switch", { name: alt ? productName(alt) : s.product });
                   return button(label, () => switchLine(i, s.product), { class: "switch", "data-suggestion": s.product });
                 }),
               )
             : null,
-          ld.verdict === "blocked" ? button("Remove this line", () => { cart.splice(i, 1); changed(); }, { class: "link" }) : null,
+          ld.verdict === "blocked" ? button(t("co.removeLine"), () => { cart.splice(i, 1); changed(); }, { class: "link" }) : null,
         );
       }),
     ),
     h(
       "section",
       { class: "card", id: "approval" },
-      h("h3", {}, "Approval"),
+      h("h3", {}, t("decision.approval")),
       d.approval.levels.length
         ? [
-            h("p", {}, d.approval.required ? "This order needs approval:" : "Once nothing blocks it, this order will need approval:"),
+            h("p", {}, d.approval.required ? t("co.needsApproval") : t("co.wouldNeedApproval")),
             h(
               "ol",
               { class: "levels" },
@@ -257,62 +361,64 @@ async function refreshSummary() {
                 h(
                   "li",
                   { class: "level" },
-                  h("strong", {}, `Level ${l.level}: `),
+                  h("strong", {}, t("co.levelLabel", { level: l.level })),
                   `${quorumText(l.quorum)} `,
                   l.approvers.map((id, j) => [j ? ", " : "", h("span", { class: "approver" }, person(names, id))]),
-                  h("div", { class: "muted small" }, `because of ${l.rules.join(", ")}${l.fallback ? `; fell back to ${l.fallback}` : ""}`),
+                  h("div", { class: "muted small" }, t("co.because"), " ", l.rules.map((r, j) => [j ? ", " : "", h("code", {}, titleOf("rule", r))]), l.fallback ? `; ${t("plan.fellBack", { fallback: l.fallback })}` : ""),
                 ),
               ),
             ),
+            sharedNote(d.approval, names),
           ]
-        : h("p", { class: "muted" }, d.approval.autoApproved ? "Approved automatically." : "No approval needed."),
+        : h("p", { class: "muted" }, d.approval.autoApproved ? t("plan.autoApproved") : t("plan.none")),
     ),
     h(
       "section",
       { class: "card", id: "invoice" },
-      h("h3", {}, "Invoice"),
+      h("h3", {}, t("decision.invoice")),
       d.invoice
         ? [
-            h("p", {}, "Lands on the ", h("strong", {}, d.invoice.template), ` invoice (${d.invoice.cadence}${d.invoice.splitBy.length ? `, one per ${splitWords(d.invoice.splitBy)}` : ""}), terms net ${d.invoice.termsDays} days.`),
+            h("p", {}, t("co.invoiceLands", { template: d.invoice.template, cadence: tOr(`cadence.${d.invoice.cadence}`, d.invoice.cadence), split: d.invoice.splitBy.length ? t("invoice.splitBy", { keys: splitWords(d.invoice.splitBy) }) : "", days: d.invoice.termsDays })),
             h(
               "dl",
               { class: "facts" },
-              d.invoice.invoiceDate ? [h("dt", {}, "Invoice date"), h("dd", {}, d.invoice.invoiceDate)] : null,
-              d.invoice.dueDate ? [h("dt", {}, "Due date"), h("dd", { class: "due-date" }, d.invoice.dueDate)] : null,
-              h("dt", {}, "Bill to"),
+              d.invoice.invoiceDate ? [h("dt", {}, t("invoice.invoiceDate")), h("dd", {}, dateEl(d.invoice.invoiceDate))] : null,
+              d.invoice.dueDate ? [h("dt", {}, t("invoice.dueDate")), h("dd", {}, dateEl(d.invoice.dueDate, { class: "due-date" }))] : null,
+              h("dt", {}, t("invoice.billTo")),
               h("dd", {}, d.invoice.billTo),
-              h("dt", {}, "Sent to"),
+              h("dt", {}, t("co.sentTo")),
               h("dd", {}, d.invoice.recipients.join(", ")),
             ),
           ]
-        : h("p", { class: "muted" }, "No invoice rule applies to this group."),
+        : h("p", { class: "muted" }, t("co.noInvoice")),
     ),
     d.budgets.length
       ? h(
           "section",
           { class: "card" },
-          h("h3", {}, "Budget"),
-          d.budgets.map((b) => h("p", { class: b.over ? "warn-text" : "" }, `${b.budget}: ${b.over ? `over by ${b.remaining.replace("-", "")}` : `${b.remaining} left`} of ${money(b.amount, b.currency)} this month after this order`)),
+          h("h3", {}, t("co.budget")),
+          d.budgets.map((b) => h("p", { class: b.over ? "warn-text" : "" }, t(b.over ? "co.budgetOver" : "co.budgetLeft", { budget: titleOf("budget", b.budget), remaining: money(String(b.remaining).replace("-", ""), b.currency), amount: money(b.amount, b.currency) }))),
         )
       : null,
     h(
       "dl",
       { class: "facts totals" },
-      h("dt", {}, "Subtotal"),
+      h("dt", {}, t("totals.subtotal")),
       h("dd", { class: "num" }, money(d.totals.subtotal, currency)),
-      h("dt", {}, "Total"),
+      h("dt", {}, t("totals.total")),
       h("dd", { class: "num" }, h("strong", {}, money(d.totals.total, currency))),
     ),
-    button(d.outcome === "approvalRequired" ? "Submit for approval" : "Place order", () => {
-      $("status").textContent = `Demo only: order ${d.order} was not sent anywhere.`;
+    button(d.outcome === "approvalRequired" ? t("co.submit") : t("co.place"), () => {
+      setStatus("co.status.demo", { order: d.order });
     }, { class: "primary place", disabled: d.outcome === "blocked" }),
   );
   document.body.dataset.outcome = d.outcome;
 }
 
 function orderMessages(messages) {
-  const own = messages.filter((m) => !/^line `[^`]*`: /.test(m.text));
-  return own.length ? h("ul", { class: "messages" }, own.map((m) => h("li", { class: `sev-${m.severity}` }, m.text))) : null;
+  // Those repeating a line's message (`line \`L1\`: …`) are shown on the line.
+  const own = collapseMessages(messages.filter((m) => !/^line `[^`]*`: /.test(m.text)));
+  return own.length ? h("ul", { class: "messages" }, own.map((m) => h("li", { class: `sev-${m.severity}` }, richText(m.text), m.count > 1 ? h("span", { class: "count-badge" }, ` ${t("times", { count: m.count })}`) : null))) : null;
 }
 
 function switchLine(i, productId) {
@@ -325,7 +431,7 @@ function switchLine(i, productId) {
     line.product = productId;
   }
   changed();
-  $("status").textContent = `Switched to ${product(productId)?.name ?? productId}.`;
+  setStatus("co.status.switched", { name: product(productId) ? productName(product(productId)) : productId });
 }
 
 function changed() {
@@ -333,23 +439,38 @@ function changed() {
   refreshSummary();
 }
 
-$("buyer").addEventListener("change", () => {
-  setBuyer($("buyer").value);
+/** The buyer, group or language changed: what the status said no longer applies. */
+function contextChanged() {
+  idleStatus();
+  $("toast").hidden = true;
   refreshBadges();
   refreshSummary();
-});
-for (const id of ["group", "locale"]) {
-  $(id).addEventListener("change", () => {
-    refreshBadges();
-    refreshSummary();
-  });
 }
+
+$("buyer").addEventListener("change", async () => {
+  if (await renderGroups(null)) contextChanged();
+});
+$("group").addEventListener("change", () => contextChanged());
+onLocaleChange(() => {
+  renderBuyers();
+  renderCart();
+  if (lastBadges) renderProducts(lastBadges);
+  renderSummary();
+  if (!$("no-group").hidden) $("no-group").textContent = t("co.noGroup", { buyer: personName(names, $("buyer").value) });
+  contextChanged();
+});
 $("po").addEventListener("input", () => refreshSummary());
 
-setBuyer(buyers[0].id);
+renderBuyers();
+$("buyer").value = buyers[0].id;
 renderCart();
-refreshBadges().then(() => {
-  $("status").textContent = "Prices in CAD. The policy is checked in this page.";
+renderGroups(null).then(() => {
+  refreshBadges().then(() => {
+    if (!status) idleStatus();
+  });
+  refreshSummary();
 });
-refreshSummary();
-registerServiceWorker();
+registerServiceWorker("./sw-checkout.js", "./checkout.html");
+
+// A read-only handle for tests and the browser console.
+window.procuraCheckout = Object.freeze({ groups: () => [...$("group").options].map((o) => o.value) });

@@ -1,5 +1,7 @@
 // A small DOM builder: `h("button", {class: "x", onclick}, "text", child)`. Text is always
 // set as text (never parsed as HTML): shared URLs and policies are untrusted input.
+import { t, isMissing, formatMoney } from "./i18n.js";
+
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs ?? {})) {
@@ -29,30 +31,35 @@ export function fill(el, ...children) {
   return el;
 }
 
-/** Money for display: `1299.00 CAD`. */
+/** Money for display, formatted for the page's language: `$42.00` or `42,00 $`. */
 export function money(amount, currency) {
-  return currency ? `${amount} ${currency}` : String(amount);
+  return formatMoney(amount, currency);
 }
 
-/** Word forms of the engine's enumerations. */
-export const WORDS = {
-  allowed: "Allowed",
-  approvalRequired: "Approval required",
-  blocked: "Blocked",
-  preferred: "Preferred",
-  warned: "Warned",
-  restricted: "Needs approval",
-  pending: "Pending",
-  escalated: "Escalated",
-  approved: "Approved",
-  rejected: "Rejected",
-  partiallyRejected: "Partly rejected",
-  expired: "Expired",
-  waiting: "Waiting",
-};
-
+/** Word forms of the engine's enumerations, in the page's language. */
 export function word(value) {
-  return WORDS[value] ?? value;
+  const text = t(`word.${value}`);
+  return isMissing(text) ? value : text;
+}
+
+/** At most `max` characters of `text`, with `…` when cut. */
+export function excerpt(text, max = 80) {
+  const s = String(text ?? "");
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+/**
+ * An engine message as nodes: text in backticks (user input, ids) becomes `<code>`, each
+ * shortened to a short excerpt (the whole value in its tooltip), never literal backticks.
+ */
+export function richText(message, max = 80) {
+  const parts = String(message ?? "").split("`");
+  // An unmatched backtick stays as text.
+  if (parts.length % 2 === 0) return excerpt(message, 400);
+  return parts.map((part, i) => {
+    if (i % 2 === 0) return excerpt(part, 400);
+    return h("code", { class: "quoted", title: part.length > max ? part : undefined }, excerpt(part, max));
+  });
 }
 
 /** A `<button type=button>`. */

@@ -1,36 +1,22 @@
 // JSON input panels: a CodeMirror JSON editor, validated as you type against a JSON Schema
 // (ajv, draft 2020-12), with each error marked at its JSON path and listed below.
+// A large document (more than LARGE characters) is parsed and validated in the engine's
+// worker (`validateRemote`), never on the main thread, so that typing stays fast.
 import { EditorView, keymap, lineNumbers, highlightActiveLine, drawSelection } from "@codemirror/view";
-import { EditorState } from "@codemirror/state";
+import { EditorState, Compartment } from "@codemirror/state";
 import { json } from "@codemirror/lang-json";
 import { syntaxTree, ensureSyntaxTree, bracketMatching, foldGutter, syntaxHighlighting, defaultHighlightStyle } from "@codemirror/language";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";
 import { lintGutter, setDiagnostics } from "@codemirror/lint";
-// ajv validators of ../schema/*.schema.json, compiled at build time (vite.config.js).
-import validators from "virtual:schema-validators";
+import { checkJson, formatPath, parsePath, validatorFor } from "./json-validate.js";
+import { t } from "./i18n.js";
+import { excerpt } from "./dom.js";
 
-/** The validator of `schema/<name>.schema.json`, or null when there is no such schema. */
-export function validatorFor(name) {
-  return validators[name] ?? null;
-}
+export { checkJson, formatPath, parsePath, validatorFor };
 
-/** `order.lines[0].unitPrice` → ["order", "lines", 0, "unitPrice"]. */
-export function parsePath(path) {
-  const segments = [];
-  if (!path) return segments;
-  for (const part of path.match(/[^.[\]]+|\[\d+\]/g) ?? []) {
-    segments.push(part.startsWith("[") ? Number(part.slice(1, -1)) : part);
-  }
-  return segments;
-}
-
-/** ["order", "lines", 0] → `order.lines[0]`. */
-export function formatPath(segments) {
-  let out = "";
-  for (const s of segments) out += typeof s === "number" ? `[${s}]` : out ? `.${s}` : s;
-  return out;
-}
+/** Documents longer than this (in characters) are validated off the main thread. */
+export const LARGE = 200_000;
 
 function valueChildren(node) {
   const out = [];
@@ -86,55 +72,52 @@ export function pathRange(state, segments, { key = false } = {}) {
   return { from: target.from, to: Math.max(to, target.from + 1) };
 }
 
-/** Parses `text` and validates it; errors are `{path, message, from, to}`. */
+/** A checkJson message in the page's language. */
+function messageText(message) {
+  if (typeof message === "string") return message;
+  if (message.key === "json.type") return t("json.type", { type: t(`json.type.${message.params.type}`) });
+  return t(message.key, message.params);
+}
+
+/** Parses and validates the editor's text; errors are `{path, message, from, to}`. */
 export function validateText(state, schemaName) {
-  const text = state.doc.toString();
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    const m = /position (\d+)/.exec(error.message);
-    const pos = m ? Math.min(Number(m[1]), text.length) : 0;
-    return {
-      value: undefined,
-      errors: [{ path: "", message: `not valid JSON: ${error.message}`, from: pos, to: Math.min(pos + 1, text.length) }],
-    };
+  return placeErrors(state, checkJson(state.doc.toString(), schemaName));
+}
+
+/** Places checkJson's errors in the document (cheaply for a large one). */
+function placeErrors(state, checked) {
+  const length = state.doc.length;
+  if (checked.parseError) {
+    const pos = Math.min(checked.parseError.pos, length);
+    return { value: undefined, errors: [{ path: "", message: t("json.invalid", { message: excerpt(checked.parseError.message, 120) }), from: pos, to: Math.min(pos + 1, length) }] };
   }
-  const validate = schemaName ? validatorFor(schemaName) : null;
-  if (!validate || validate(value)) return { value, errors: [] };
-  const errors = [];
-  const seen = new Set();
-  for (const e of validate.errors) {
-    // anyOf branches repeat themselves; keep the first error per path and keyword.
-    const segments = e.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~")).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-    let message = e.message;
-    let key = false;
-    if (e.keyword === "additionalProperties") {
-      segments.push(e.params.additionalProperty);
-      message = `unknown key \`${e.params.additionalProperty}\``;
-      key = true;
-    }
-    if (e.keyword === "anyOf") continue;
-    const path = formatPath(segments);
-    const id = `${path}|${e.keyword}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    errors.push({ path, message, ...pathRange(state, segments, { key }) });
-  }
-  if (errors.length === 0) errors.push({ path: "", message: "does not match the schema", from: 0, to: 1 });
-  return { value, errors };
+  const large = length > LARGE;
+  const errors = checked.errors.map((e) => ({
+    path: formatPath(e.segments),
+    message: messageText(e.message),
+    ...(large ? { from: 0, to: Math.min(1, length) } : pathRange(state, e.segments, { key: e.key })),
+  }));
+  return { value: checked.value, errors };
 }
 
 /**
- * A JSON panel: `{view, value(), errors(), setText(text), markEngineErrors(errors, prefix)}`.
- * `onChange()` is called after each edit once the text is parsed and validated.
+ * A JSON panel: `{view, value(), parsed(), payload(), errors(), setText(text),
+ * markEngineErrors(errors, prefix)}`. `onChange()` is called after each edit once the text
+ * is parsed and validated. `validateRemote({schema, text})`, when given, validates a large
+ * document off the main thread; its value then stays in the worker (`payload()` is
+ * `{text}` instead of `{value}`).
  */
-export function jsonPanel({ parent, errorList, label, schema, doc, onChange }) {
-  let result = { value: undefined, errors: [] };
+export function jsonPanel({ parent, errorList, label, schema, doc, onChange, validateRemote }) {
+  // value: the parsed document (undefined when invalid, or large and validated remotely);
+  // parsed: whether the text is JSON; large: validated remotely.
+  let result = { value: undefined, errors: [], parsed: false, large: false };
   let engineErrors = [];
+  let seq = 0;
+  const labelling = new Compartment();
 
   function render(view) {
-    const diagnostics = [...result.errors, ...engineErrors].map((e) => ({
+    const all = [...result.errors, ...engineErrors];
+    const diagnostics = all.slice(0, 500).map((e) => ({
       from: Math.min(e.from, view.state.doc.length),
       to: Math.min(e.to, view.state.doc.length),
       severity: "error",
@@ -142,20 +125,33 @@ export function jsonPanel({ parent, errorList, label, schema, doc, onChange }) {
     }));
     view.dispatch(setDiagnostics(view.state, diagnostics));
     errorList.replaceChildren();
-    const all = [...result.errors, ...engineErrors];
     errorList.hidden = all.length === 0;
-    for (const e of all) {
+    for (const e of all.slice(0, 50)) {
       const li = document.createElement("li");
       const button = document.createElement("button");
       button.type = "button";
       button.className = "link";
-      button.textContent = e.path || "(document)";
-      button.setAttribute("aria-label", `Go to ${e.path || "the document"}: ${e.message}`);
+      button.textContent = e.path ? excerpt(e.path, 80) : t("json.document");
+      button.title = e.path || "";
+      button.setAttribute("aria-label", t("json.goTo", { path: e.path || t("json.theDocument"), message: e.message }));
       button.addEventListener("click", () => {
         view.dispatch({ selection: { anchor: e.from, head: e.to }, scrollIntoView: true });
         view.focus();
       });
-      li.append(button, document.createTextNode(` ${e.message}`));
+      li.append(button, " ");
+      for (const [i, part] of e.message.split("`").entries()) {
+        if (i % 2) {
+          const code = document.createElement("code");
+          code.className = "quoted";
+          code.textContent = excerpt(part, 80);
+          li.append(code);
+        } else li.append(part);
+      }
+      errorList.append(li);
+    }
+    if (all.length > 50) {
+      const li = document.createElement("li");
+      li.textContent = t("json.moreErrors", { count: all.length - 50 });
       errorList.append(li);
     }
   }
@@ -178,41 +174,74 @@ export function jsonPanel({ parent, errorList, label, schema, doc, onChange }) {
         lintGutter(),
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap]),
         EditorView.lineWrapping,
-        EditorView.contentAttributes.of({ "aria-label": label }),
+        labelling.of(EditorView.contentAttributes.of({ "aria-label": label })),
         EditorView.updateListener.of((update) => {
           if (!update.docChanged) return;
           clearTimeout(timer);
-          timer = setTimeout(() => {
-            refresh();
-            onChange?.();
-          }, 200);
+          // A large document waits longer for the typing to pause.
+          timer = setTimeout(() => refresh().then((fresh) => fresh && onChange?.()), update.state.doc.length > LARGE ? 400 : 200);
         }),
       ],
     }),
   });
 
-  function refresh() {
-    result = validateText(view.state, schema);
+  /** Validates the text; resolves to false when a newer edit superseded it. */
+  async function refresh() {
+    const mine = ++seq;
+    const state = view.state;
+    if (state.doc.length > LARGE && validateRemote) {
+      const checked = await validateRemote({ schema, text: state.doc.toString() });
+      if (mine !== seq) return false;
+      const placed = placeErrors(view.state, checked ?? { errors: [] });
+      result = { value: undefined, errors: placed.errors, parsed: !checked?.parseError, large: true };
+    } else {
+      const checked = validateText(state, schema);
+      result = { ...checked, parsed: checked.value !== undefined, large: false };
+    }
     engineErrors = [];
     render(view);
+    return true;
   }
   refresh();
 
   return {
     view,
+    /** The parsed value; undefined when the text is not JSON or is large (see payload). */
     value: () => result.value,
-    valid: () => result.value !== undefined && result.errors.length === 0,
+    /** Whether the text is JSON. */
+    parsed: () => result.parsed,
+    /** What to send the engine's worker: `{value}`, or `{text}` for a large document. */
+    payload: () => (result.large ? { text: view.state.doc.toString() } : { value: result.value }),
+    valid: () => result.parsed && result.errors.length === 0,
     errors: () => result.errors,
     text: () => view.state.doc.toString(),
     setText(text) {
       clearTimeout(timer);
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
       clearTimeout(timer);
-      refresh();
+      return refresh();
+    },
+    /**
+     * Replaces the string value at `segments` (e.g. ["locale"]) with `value`, as an edit of
+     * the text (undoable, visible); false when there is no string there.
+     */
+    setStringAt(segments, value) {
+      if (view.state.doc.length > LARGE) return false;
+      const { from, to } = pathRange(view.state, segments);
+      const current = view.state.sliceDoc(from, to);
+      if (!/^"(?:[^"\\]|\\.)*"$/.test(current)) return false;
+      view.dispatch({ changes: { from, to, insert: JSON.stringify(value) } });
+      return true;
+    },
+    /** Re-renders the messages (after a change of language). */
+    relabel(newLabel) {
+      if (newLabel) view.dispatch({ effects: labelling.reconfigure(EditorView.contentAttributes.of({ "aria-label": newLabel })) });
+      return refresh();
     },
     /** Marks the engine's errors whose path starts with `prefix` (e.g. `directory`). */
     markEngineErrors(errors, prefix = "") {
       engineErrors = [];
+      const large = view.state.doc.length > LARGE;
       for (const e of errors ?? []) {
         if (e.path === undefined || e.path === null) continue;
         let path = e.path;
@@ -221,7 +250,8 @@ export function jsonPanel({ parent, errorList, label, schema, doc, onChange }) {
           path = path.slice(prefix.length).replace(/^\./, "");
         } else if (path.startsWith("directory")) continue;
         const segments = parsePath(path);
-        engineErrors.push({ path: e.path, message: `${e.code}: ${e.message}`, ...pathRange(view.state, segments) });
+        const range = large ? { from: 0, to: Math.min(1, view.state.doc.length) } : pathRange(view.state, segments);
+        engineErrors.push({ path: e.path, message: `${e.message} (${e.code})`, ...range });
       }
       render(view);
     },

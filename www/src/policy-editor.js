@@ -1,7 +1,7 @@
 // The policy editor: CodeMirror 6 with Procura highlighting, bracket matching, keyword
 // completion, search, and the engine's diagnostics as squiggles (message and help on hover).
 import { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection, Decoration } from "@codemirror/view";
-import { EditorState, StateField, StateEffect } from "@codemirror/state";
+import { EditorState, StateField, StateEffect, Compartment } from "@codemirror/state";
 import { bracketMatching, indentOnInput } from "@codemirror/language";
 // Tab is left to move focus (keyboard navigation); Mod-] and Mod-[ indent.
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
@@ -10,7 +10,8 @@ import { autocompletion, completionKeymap, closeBrackets, closeBracketsKeymap, c
 import { lintGutter, lintKeymap, setDiagnostics } from "@codemirror/lint";
 import { procura, KEYWORDS } from "./procura-lang.js";
 import { byteMapper, spanRange } from "./spans.js";
-import { h } from "./dom.js";
+import { h, richText } from "./dom.js";
+import { t } from "./i18n.js";
 
 const setHighlight = StateEffect.define();
 
@@ -35,15 +36,16 @@ function renderMessage(d) {
     h(
       "div",
       { class: "diag" },
-      h("div", {}, h("strong", {}, `${d.severity}[${d.code}]`), " ", d.message),
-      d.help ? h("div", { class: "diag-help" }, "help: ", d.help) : null,
+      h("div", {}, h("strong", {}, `${t(`severity.${d.severity}`)} [${d.code}]`), " ", richText(d.message)),
+      d.help ? h("div", { class: "diag-help" }, t("help"), " ", richText(d.help)) : null,
       (d.labels ?? []).map((l) => {
         return h("div", { class: "diag-label" }, `${l.span.line}:${l.span.column}: ${l.message}`);
       }),
     );
 }
 
-export function createPolicyEditor({ parent, doc, onChange, onFormat }) {
+export function createPolicyEditor({ parent, doc, label = "Policy source", onChange, onFormat }) {
+  const labelling = new Compartment();
   const view = new EditorView({
     parent,
     state: EditorState.create({
@@ -72,7 +74,7 @@ export function createPolicyEditor({ parent, doc, onChange, onFormat }) {
           ...lintKeymap,
         ]),
         EditorView.lineWrapping,
-        EditorView.contentAttributes.of({ "aria-label": "Policy source" }),
+        labelling.of(EditorView.contentAttributes.of({ "aria-label": label })),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) onChange?.();
         }),
@@ -83,6 +85,9 @@ export function createPolicyEditor({ parent, doc, onChange, onFormat }) {
   return {
     view,
     text: () => view.state.doc.toString(),
+    relabel(newLabel) {
+      view.dispatch({ effects: labelling.reconfigure(EditorView.contentAttributes.of({ "aria-label": newLabel })) });
+    },
     setText(text) {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
     },

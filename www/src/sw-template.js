@@ -1,9 +1,11 @@
-// The service worker of the Procura pages (generated into dist/sw.js by vite.config.js):
-// precaches every built file, then answers from the cache so that the playground and the
-// checkout demo keep working offline. Pages are fetched from the network first (to pick
-// up a new build), falling back to the cache; hashed assets come from the cache first.
+// The service worker of one Procura page (generated into dist/sw.js for the playground and
+// dist/sw-checkout.js for the checkout demo by vite.config.js): precaches what that page
+// needs, then answers from the cache so that the page keeps working offline. Pages are
+// fetched from the network first (to pick up a new build), falling back to the cache;
+// hashed assets come from the cache first.
 const VERSION = "__VERSION__";
-const CACHE = `procura-${VERSION}`;
+const NAME = "__NAME__";
+const CACHE = `procura-${NAME}-${VERSION}`;
 const PRECACHE = [] /* __PRECACHE__ */;
 
 self.addEventListener("install", (event) => {
@@ -19,7 +21,7 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("procura-") && k !== CACHE).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter((k) => (k.startsWith(`procura-${NAME}-`) || /^procura-[0-9a-f]{16}$/.test(k)) && k !== CACHE).map((k) => caches.delete(k))))
       .then(() => self.clients.claim()),
   );
 });
@@ -36,7 +38,7 @@ self.addEventListener("fetch", (event) => {
           if (response.ok) cache.put(request, response.clone());
           return response;
         } catch (error) {
-          const cached = (await cache.match(request, { ignoreSearch: true })) ?? (await cache.match("./index.html"));
+          const cached = (await cache.match(request, { ignoreSearch: true })) ?? (await cache.match(PRECACHE[0]));
           if (cached) return cached;
           throw error;
         }

@@ -57,8 +57,21 @@ function summary(answer) {
   };
 }
 
+/** A request sent as a parsed value, or as text (a large document, parsed here). */
+function requestOf(args) {
+  return typeof args.requestText === "string" ? JSON.parse(args.requestText) : args.request;
+}
+
 const handlers = {
   version: () => engine.version(),
+  /** A large JSON document, parsed and validated here rather than in the page. */
+  // (The validators are loaded on first use: the checkout page never needs them.)
+  async validate({ schema, text }) {
+    const { checkJson } = await import("./json-validate.js");
+    const checked = checkJson(text, schema);
+    delete checked.value; // the page does not need the value back
+    return checked;
+  },
   check: ({ source }) => engine.check(source),
   format: ({ source }) => engine.format(source),
   /** Everything the playground shows after an edit: diagnostics, compile, decision. */
@@ -66,8 +79,14 @@ const handlers = {
     const diagnostics = engine.check(args.source);
     const answer = compiled(args.source, args.directory);
     let decision = null;
-    if (answer.type === "success" && args.request !== undefined) {
-      decision = answer.policy.evaluate(args.request);
+    if (answer.type === "success" && (args.request !== undefined || args.requestText !== undefined)) {
+      let request;
+      try {
+        request = requestOf(args);
+      } catch (error) {
+        return { diagnostics, compile: summary(answer), decision: failure("E0101", String(error.message)) };
+      }
+      decision = answer.policy.evaluate(request);
     }
     return { diagnostics, compile: summary(answer), decision };
   },
@@ -112,7 +131,7 @@ self.onmessage = async (event) => {
   try {
     await ready;
     const handler = handlers[op];
-    result = handler ? handler(args ?? {}) : failure("UNKNOWN_OP", `unknown operation ${op}`);
+    result = handler ? await handler(args ?? {}) : failure("UNKNOWN_OP", `unknown operation ${op}`);
   } catch (error) {
     // The engine never throws for bad input; this is a bug or a failed load.
     result = failure("INTERNAL", String(error && error.message ? error.message : error));

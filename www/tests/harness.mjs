@@ -78,3 +78,39 @@ export function lineOf(text, needle) {
   if (i < 0) throw new Error(`no line contains ${needle}`);
   return i + 1;
 }
+
+/**
+ * Untranslated catalogue keys on the page: the `⟦missing:key⟧` markers in its text (shown
+ * or hidden), its title and the attributes people hear or see (title, aria-*, placeholder).
+ */
+export function missingKeys(page) {
+  return page.evaluate(() => {
+    const found = new Set();
+    const scan = (text) => {
+      for (const m of String(text ?? "").matchAll(/⟦missing:([^⟧]*)⟧/g)) found.add(m[1]);
+    };
+    scan(document.title);
+    scan(document.body.textContent);
+    for (const el of document.querySelectorAll("*")) {
+      for (const attr of ["title", "aria-label", "aria-valuetext", "placeholder", "alt"]) scan(el.getAttribute(attr));
+    }
+    return [...found];
+  });
+}
+
+/** Text with the narrow and non-breaking spaces Intl uses (fr-CA) made plain. */
+export function plain(text) {
+  return String(text ?? "").replace(/[\u00a0\u202f]/g, " ");
+}
+
+/** Replaces the text of the editor inside `host` by pasting (one edit, as a big paste is). */
+export async function pasteEditorText(page, host, text) {
+  const content = page.locator(`${host} .cm-content`);
+  await content.click();
+  await page.keyboard.press("Control+A");
+  await content.evaluate((el, value) => {
+    const data = new DataTransfer();
+    data.setData("text/plain", value);
+    el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+}

@@ -1,5 +1,5 @@
-// Offline: after a first visit the service worker has cached every built file, so both
-// pages reload and evaluate with the network cut off (and with the server gone).
+// Offline: after a first visit each page's service worker has precached what that page
+// needs (and only that), so both pages reload and evaluate with the network cut off.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { serve, launch, newContext, open } from "./harness.mjs";
@@ -37,6 +37,13 @@ test("both pages work offline once loaded", async () => {
   // The service worker is installed, has precached the build and controls the page.
   await page.evaluate(() => navigator.serviceWorker.ready);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+
+  // The checkout demo has its own service worker, with its own (smaller) precache.
+  const first = await context.newPage();
+  await first.goto(`${server.url}checkout.html`);
+  await first.locator(".product .badge").first().waitFor();
+  await first.waitForFunction(() => navigator.serviceWorker.controller?.scriptURL.endsWith("/sw-checkout.js"));
+  await first.close();
 
   await context.setOffline(true);
   const before = server.requests.length;

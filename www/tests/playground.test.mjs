@@ -39,16 +39,20 @@ test("the playground opens on Maple with its decision, and a screenshot is taken
   // Per-line verdicts, with messages and suggestions.
   assert.equal(await page.locator('#decision .line[data-line="L1"]').getAttribute("data-verdict"), "blocked");
   assert.match(await page.locator('#decision .line[data-line="L1"]').textContent(), /Laptops are purchased by the IT department/);
-  assert.match(await page.locator('#decision .line[data-line="L2"] .suggestions').textContent(), /B00PAPER01 at 42\.00 CAD/);
+  assert.match(await page.locator('#decision .line[data-line="L2"] .suggestions').textContent(), /B00PAPER01 at \$42\.00/);
   // The approval plan: levels, quorum and approvers with their names from the directory.
   const levels = page.locator("#decision .levels .level");
   assert.ok((await levels.count()) >= 2);
   assert.match(await page.locator("#decision .levels").textContent(), /Level 1 — any of/);
-  assert.match(await page.locator("#decision .levels").textContent(), /Paul Okafor \(paul@maple\.example\)/);
+  // People by name; the id is in the tooltip.
+  assert.match(await page.locator("#decision .levels").textContent(), /Paul Okafor/);
+  assert.doesNotMatch(await page.locator("#decision .levels").textContent(), /paul@maple\.example/);
+  assert.equal(await page.locator('#decision .levels .person[data-user="paul@maple.example"]').first().getAttribute("title"), "paul@maple.example");
   // Budgets, invoice routing with its due date, totals.
-  assert.match(await page.locator('#decision .budget[data-budget="north_supplies"]').textContent(), /4200\.00 spent \+ 13893\.99 this order of 20000\.00 CAD/);
-  assert.match(await page.locator("#decision .due-date").textContent(), /^\d{4}-\d{2}-\d{2}$/);
-  assert.match(await page.locator("#decision .totals").textContent(), /15550\.24 CAD/);
+  assert.match(await page.locator('#decision .budget[data-budget="north_supplies"]').textContent(), /\$4,200\.00 spent \+ \$13,893\.99 this order of \$20,000\.00/);
+  assert.match(await page.locator("#decision .due-date").getAttribute("datetime"), /^\d{4}-\d{2}-\d{2}$/);
+  assert.match(await page.locator("#decision .due-date").textContent(), /^[A-Z][a-z]{2}\.? \d{1,2}, \d{4}$/);
+  assert.match(await page.locator("#decision .totals").textContent(), /\$15,550\.24/);
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}playground.png` });
   // The raw JSON is one click away.
@@ -148,16 +152,16 @@ test("the directory and request panels show schema errors at their JSON path", a
   request.order.lines[1].quantity = "40";
   request.order.colour = "blue";
   await replaceEditorText(page, "#request-editor", JSON.stringify(request, null, 2));
-  await page.locator("#request-errors li", { hasText: "order.lines[1].quantity must be integer" }).waitFor();
+  await page.locator("#request-errors li", { hasText: "order.lines[1].quantity must be a whole number" }).waitFor();
   await page.locator("#request-errors li", { hasText: "order.colour unknown key" }).waitFor();
   assert.ok(await page.locator("#request-editor .cm-lintRange-error").count() >= 2);
   // The engine reports the same request by path, so there is no decision.
   await page.locator("#decision .outcome-failure").waitFor();
   assert.match(await page.locator("#decision .engine-errors").textContent(), /order\./);
   await replaceEditorText(page, "#directory-editor", '{ "users": [ { "name": "No id" } ] }');
-  await page.locator("#directory-errors li", { hasText: "users[0] must have required property 'id'" }).waitFor();
+  await page.locator("#directory-errors li", { hasText: "users[0] the key id is missing" }).waitFor();
   // The engine says the same, by its path and code.
-  await page.locator("#directory-errors li", { hasText: /^directory\.users\[0\]\S* E\d{4}/ }).first().waitFor();
+  await page.locator("#directory-errors li", { hasText: /^directory\.users\[0\]\S* .*\(E\d{4}\)$/ }).first().waitFor();
   noProblems(page);
   await context.close();
 });
@@ -259,6 +263,76 @@ test("the examples menu loads each scenario with its directory and request", asy
     assert.doesNotMatch(outcome, /outcome-failure/, `${id}: the sample request is decided`);
     assert.equal(await page.locator("#problems .sev-error").count(), 0, `${id}: no errors`);
   }
+  noProblems(page);
+  await context.close();
+});
+
+test("engine errors read in plain words: quoted input as code, the JSON path shown", async () => {
+  const { context, page } = await playground();
+  const request = JSON.parse(readFileSync(new URL("../../examples/maple.request.json", import.meta.url), "utf8"));
+  // Ana may not order for IT (E0207).
+  await replaceEditorText(page, "#request-editor", JSON.stringify({ ...request, group: "it" }, null, 2));
+  const error = page.locator('#decision .engine-errors li[data-code="E0207"]');
+  await error.waitFor();
+  const text = await error.textContent();
+  assert.doesNotMatch(text, /`/, "no literal backticks");
+  assert.match(text, /^at group — ana@maple\.example may not place_orders in it/);
+  assert.deepEqual(await error.locator("code.quoted").allTextContents(), ["ana@maple.example", "place_orders", "it", "place_orders"]);
+  // The JSON reader's words: no Rust type names.
+  await replaceEditorText(page, "#request-editor", "[]");
+  await page.locator("#decision .engine-errors li", { hasText: "expected an object, found an array" }).waitFor();
+  assert.doesNotMatch(await page.locator("#decision").textContent(), /CheckoutRequest|struct|invalid length/);
+  // A long bad value is quoted as a short excerpt.
+  request.order.lines[0].quantity = "9".repeat(5000);
+  await replaceEditorText(page, "#request-editor", JSON.stringify(request));
+  const excerpt = page.locator('#decision .engine-errors li[data-code="E0101"]').first();
+  await excerpt.waitFor();
+  assert.ok((await excerpt.textContent()).length < 400, "the value is cut");
+  noProblems(page);
+  await context.close();
+});
+
+test("approvals: an empty comment is invalid, and no approval needed is never 'waiting'", async () => {
+  const { context, page } = await playground();
+  await page.locator("#tab-approvals").click();
+  await page.locator('#approval-state .outcome[data-status="approved"]').waitFor();
+  await page.locator("#add-comment").click();
+  const comment = page.locator("#events .event").last();
+  await comment.locator(".event-problem").waitFor();
+  assert.match(await comment.locator(".event-problem").textContent(), /A comment needs text/);
+  await page.waitForFunction(() => /invalid/.test(document.querySelector("#events .event:last-child .step-result")?.textContent ?? ""));
+  assert.doesNotMatch(await comment.locator(".step-result").textContent(), /✓|Approved/);
+  assert.equal(await comment.locator('input[data-field="text"]').getAttribute("aria-invalid"), "true");
+  await comment.locator('input[data-field="text"]').fill("Looks fine");
+  await comment.locator(".step-result.ok", { hasText: "Recorded" }).waitFor();
+  assert.ok(await comment.locator(".event-problem").isHidden());
+
+  // A small order needs no approval: no events, no levels, no "waits at its first level".
+  const request = JSON.parse(readFileSync(new URL("../../examples/maple.request.json", import.meta.url), "utf8"));
+  request.order.lines = [{ id: "L1", product: "B0MARKERS", category: "office/supplies/markers", supplier: "Staples", unitPrice: "14.50", quantity: 1 }];
+  await page.locator("#panel-approvals .order-box summary").click();
+  await replaceEditorText(page, "#panel-approvals .order-box", JSON.stringify(request, null, 2));
+  while ((await page.locator("#events .event").count()) > 0) await page.locator("#events .event button.link").first().click();
+  await page.locator("#approval-state .no-approval").waitFor();
+  const state = await page.locator("#panel-approvals").textContent();
+  assert.match(state, /No approval is required for this order/);
+  assert.doesNotMatch(state, /waits at its first level/);
+  assert.equal(await page.locator("#approval-state .levels-table").count(), 0);
+  noProblems(page);
+  await context.close();
+});
+
+test("a person named at several levels acts once: shown in the plan and the replay", async () => {
+  const { context, page } = await playground();
+  await replaceEditorText(page, ".policy-pane", MAPLE.replace('any of user "cfo@maple.example"', 'any of user "paul@maple.example"'));
+  const shared = page.locator("#decision .shared-approvers li").first();
+  await shared.waitFor();
+  assert.match(await shared.textContent(), /^Paul Okafor is named at levels \d, \d: one approval counts at each\.$/);
+  await page.locator("#tab-approvals").click();
+  const carried = page.locator("#approval-state .levels-table .carried").first();
+  await carried.waitFor();
+  assert.match(await carried.textContent(), /counted from level 1/);
+  assert.match(await page.locator("#approval-state .levels-table").textContent(), /Paul Okafor/);
   noProblems(page);
   await context.close();
 });

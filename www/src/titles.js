@@ -1,0 +1,16 @@
+// Titles of the policy's rules, budgets and groups, for people to read: `titleOf(kind, id)`.
+// The engine has no outline of a policy's titles yet, so pages register what they know
+// (the checkout demo: its buying groups) and everything else stays its id. When the engine
+// gains `outline()`, one call to `setTitles` fills this in for every view.
+const titles = new Map(); // "kind:id" → title
+
+/** The title of a `rule`, `budget` or `group`, or its id when none is known. */
+export function titleOf(kind, id) {
+  return titles.get(`${kind}:${id}`) ?? id;
+}
+
+/** Replaces the titles of `kind` with `entries` ([[id, title]…]). */
+export function setTitles(kind, entries) {
+  for (const key of [...titles.keys()]) if (key.startsWith(`${kind}:`)) titles.delete(key);
+  for (const [id, title] of entries) if (title) titles.set(`${kind}:${id}`, title);
+}
