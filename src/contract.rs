@@ -1132,3 +1132,29 @@ pub enum ReportRows {
     Orders,
     Invoices,
 }
+
+/// A custom field a policy declares, as a form shows it (`Engine::fields`), e.g. the
+/// `project` field: `{"name": "project", "title": "Project", "titles": {"fr": "Projet"},
+/// "on": "order", "type": "text", "requiredIn": ["north"], …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DeclaredField {
+    pub name: String,
+    /// The title in the policy's default language, and its translations by locale.
+    pub title: String,
+    pub titles: BTreeMap<String, String>,
+    pub help: Option<String>,
+    pub helps: BTreeMap<String, String>,
+    /// `order` or `lines`.
+    pub on: String,
+    /// `text`, `number`, `money` (in the policy currency), `date` or `oneOf`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The allowed values of a `oneOf` field.
+    pub values: Vec<String>,
+    /// The mask a text value must match (`#` digit, `@` letter, `?` any, `*` any run).
+    pub pattern: Option<String>,
+    /// The buying groups where the field is required; empty when it is optional.
+    pub required_in: Vec<String>,
+}

@@ -5,6 +5,7 @@
 //! Every answer is a tagged union, `{"type": "success", "result": …}` or
 //! `{"type": "failure", "errors": […]}`; nothing a caller sends can make it panic.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -107,6 +108,46 @@ impl Engine {
     /// Warnings found while checking the policy.
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
+    }
+
+    /// The custom fields the policy declares, in source order, for a request form.
+    pub fn fields(&self) -> Vec<DeclaredField> {
+        let policy = &self.policy;
+        policy
+            .fields
+            .iter()
+            .map(|field| {
+                let (kind, values) = match &field.ty {
+                    crate::compile::FieldType::Text => ("text", Vec::new()),
+                    crate::compile::FieldType::Number => ("number", Vec::new()),
+                    crate::compile::FieldType::Money => ("money", Vec::new()),
+                    crate::compile::FieldType::Date => ("date", Vec::new()),
+                    crate::compile::FieldType::OneOf(values) => ("oneOf", values.clone()),
+                };
+                let translations = |text: &crate::compile::Text| -> BTreeMap<String, String> {
+                    text.translations.iter().cloned().collect()
+                };
+                DeclaredField {
+                    name: field.info.id.clone(),
+                    title: field.title.default.clone(),
+                    titles: translations(&field.title),
+                    help: field.help.as_ref().map(|h| h.default.clone()),
+                    helps: field.help.as_ref().map(translations).unwrap_or_default(),
+                    on: if field.on_lines { "lines" } else { "order" }.to_owned(),
+                    kind: kind.to_owned(),
+                    values,
+                    pattern: field.pattern.clone(),
+                    required_in: if field.required {
+                        (0..policy.groups.len())
+                            .filter(|&g| field.scope.contains(g))
+                            .map(|g| policy.group_name(g).to_owned())
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
+                }
+            })
+            .collect()
     }
 
     pub fn evaluate(&self, request: &CheckoutRequest) -> Answer<Decision> {

@@ -81,6 +81,24 @@ export type ReportCsvResult =
   | { type: "success"; result: string }
   | { type: "failure"; errors: EvalError[] };
 
+/** A custom field the policy declares, for a request form (`policy.fields()`). */
+export interface DeclaredField {
+  name: string;
+  /** The title in the policy's default language, and its translations by locale. */
+  title: string;
+  titles: Record<string, string>;
+  help: string | null;
+  helps: Record<string, string>;
+  on: "order" | "lines";
+  type: "text" | "number" | "money" | "date" | "oneOf";
+  /** The allowed values of a `oneOf` field. */
+  values: string[];
+  /** `#` a digit, `@` a letter, `?` any character, `*` any run. */
+  pattern: string | null;
+  /** The buying groups where the field is required; empty when it is optional. */
+  requiredIn: string[];
+}
+
 /** What `format` returns. */
 export type FormatResult =
   | { type: "success"; result: string }
@@ -144,6 +162,12 @@ impl Policy {
     }
 
     /// `evaluate` on JSON text, answering JSON text: the native `Engine::evaluate_json`.
+    /// The custom fields the policy declares, for a request form.
+    #[wasm_bindgen(unchecked_return_type = "DeclaredField[]")]
+    pub fn fields(&self) -> JsValue {
+        to_js(&self.engine.fields())
+    }
+
     #[wasm_bindgen(js_name = evaluateJson)]
     pub fn evaluate_json(
         &self,

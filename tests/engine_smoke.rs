@@ -41,3 +41,47 @@ fn maple_invoice_run() {
         }
     }
 }
+
+/// The declared custom fields, as a request form reads them: titles with translations,
+/// level, type, list values, pattern and the groups where each is required.
+#[test]
+fn declared_fields_for_a_form() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source =
+        std::fs::read_to_string(root.join("tests/conformance/policies/fields.procura")).unwrap();
+    let engine = procura::Engine::from_json(&source, None).unwrap();
+    let fields = serde_json::to_value(engine.fields()).unwrap();
+    let names: Vec<&str> = fields
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "project",
+            "budget_owner",
+            "spend_type",
+            "headcount",
+            "estimate",
+            "needed_by",
+            "gl_code"
+        ]
+    );
+    assert_eq!(
+        fields[0],
+        serde_json::json!({
+            "name": "project", "title": "Project", "titles": {"fr": "Projet"},
+            "help": "The project the order is charged to",
+            "helps": {"fr": "Le projet auquel la commande est imputée"},
+            "on": "order", "type": "text", "values": [], "pattern": "P-##",
+            "requiredIn": ["district", "north", "south", "east"]
+        })
+    );
+    assert_eq!(fields[1]["requiredIn"], serde_json::json!(["north"]));
+    assert_eq!(fields[2]["type"], "oneOf");
+    assert_eq!(fields[2]["values"], serde_json::json!(["capex", "opex"]));
+    assert_eq!(fields[2]["requiredIn"], serde_json::json!([]));
+    assert_eq!(fields[6]["on"], "lines");
+}
