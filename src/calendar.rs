@@ -8,7 +8,7 @@
 
 use jiff::civil::{Date, DateTime};
 use jiff::tz::Offset;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Span, Timestamp};
 
 /// Parses an RFC 3339 instant, e.g. `2026-11-28T10:00:00-05:00` or `…T15:00:00.5Z`.
 pub fn instant(text: &str) -> Option<Timestamp> {
@@ -92,6 +92,24 @@ pub fn date(text: &str) -> Option<Date> {
 /// `YYYY-MM-DD`, e.g. `2026-12-01`.
 pub fn date_text(date: Date) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+}
+
+/// A whole number of hours as a duration, saturating: never jiff's panicking constructor.
+pub fn hours(hours: u64) -> SignedDuration {
+    let seconds = i64::try_from(hours)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(3600);
+    SignedDuration::from_secs(seconds)
+}
+
+/// A span of whole days, or `None` past jiff's range (never its panicking setter).
+pub fn days(days: i64) -> Option<Span> {
+    Span::new().try_days(days).ok()
+}
+
+/// A span of whole months, or `None` past jiff's range.
+pub fn months(months: i64) -> Option<Span> {
+    Span::new().try_months(months).ok()
 }
 
 /// The number written by `count` ASCII digits at `at`.

@@ -1215,8 +1215,7 @@ impl<'a> Checkout<'a> {
         let now = self
             .now
             .ok_or_else(|| Fault::new(ErrorCode::MissingField, "`context.now` is missing"))?;
-        let window =
-            jiff::SignedDuration::from_hours(i64::try_from(rule.window_hours).unwrap_or(i64::MAX));
+        let window = crate::calendar::hours(rule.window_hours);
         let since = now.checked_sub(window).unwrap_or(jiff::Timestamp::MIN);
         let suppliers: BTreeSet<&str> = self
             .facts
@@ -1311,8 +1310,8 @@ impl<'a> Checkout<'a> {
         let invoice_date =
             order_date.and_then(|date| crate::invoicing::invoice_date(&rule.cadence, date));
         let due_date = invoice_date.and_then(|date| {
-            date.checked_add(jiff::Span::new().days(i64::try_from(rule.terms_days).unwrap_or(0)))
-                .ok()
+            crate::calendar::days(i64::try_from(rule.terms_days).unwrap_or(0))
+                .and_then(|span| date.checked_add(span).ok())
         });
         Some(InvoiceRouting {
             rule: rule.info.id.clone(),

@@ -25,14 +25,13 @@
 //! reason; none is dropped silently.
 
 use jiff::civil::Date;
-use jiff::Span;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::calendar::{date_text, local_date};
+use crate::calendar::{date_text, days, local_date, months};
 use crate::compile::{Cadence, CompiledPolicy, InvoiceRule, FIELD_KEY_PREFIX};
 use crate::contract::*;
 use crate::errors::ErrorCode;
@@ -45,10 +44,7 @@ pub const DEFAULT_ANCHOR: (i16, i8, i8) = (2024, 1, 1);
 pub fn invoice_date(cadence: &Cadence, order_date: Date) -> Option<Date> {
     match cadence {
         Cadence::PerOrder => Some(order_date),
-        Cadence::Monthly => order_date
-            .first_of_month()
-            .checked_add(Span::new().months(1))
-            .ok(),
+        Cadence::Monthly => order_date.first_of_month().checked_add(months(1)?).ok(),
         Cadence::Weeks { weeks, anchor } => {
             let (year, month, day) = anchor.unwrap_or(DEFAULT_ANCHOR);
             let anchor = Date::new(year, month, day).ok()?;
@@ -56,12 +52,10 @@ pub fn invoice_date(cadence: &Cadence, order_date: Date) -> Option<Date> {
             if period <= 0 {
                 return None;
             }
-            let elapsed = i64::from((order_date - anchor).get_days());
+            let elapsed = i64::from(order_date.since(anchor).ok()?.get_days());
             // The first run strictly after the order date.
             let runs = elapsed.div_euclid(period) + 1;
-            anchor
-                .checked_add(Span::new().days(runs.checked_mul(period)?))
-                .ok()
+            anchor.checked_add(days(runs.checked_mul(period)?)?).ok()
         }
     }
 }
@@ -209,7 +203,7 @@ fn parse_period_and_run_date(request: &InvoiceRunRequest) -> Result<Period, Vec<
             "period",
         ));
     };
-    let Ok(next) = start.checked_add(Span::new().months(1)) else {
+    let Some(next) = months(1).and_then(|m| start.checked_add(m).ok()) else {
         return Err(failure(
             ErrorCode::InvalidDate,
             "the period is out of range",
@@ -633,7 +627,9 @@ fn issue((drafts, totals): Grouped<'_>, run_date: Date) -> (Vec<Invoice>, Vec<Cu
         };
         let due = key
             .invoice_date
-            .checked_add(Span::new().days(i64::try_from(draft.rule.terms_days).unwrap_or(0)))
+            .checked_add(
+                days(i64::try_from(draft.rule.terms_days).unwrap_or(0)).unwrap_or_default(),
+            )
             .unwrap_or(key.invoice_date);
         let money = |amount: Decimal| Amount(money_scale(positive_zero(amount), draft.units));
         invoices.push(Invoice {

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use crate::compile::CompiledPolicy;
 use crate::contract::*;
@@ -158,9 +158,7 @@ impl<'a> Replay<'a> {
             _ => None,
         };
         times.sort_by_key(|(t, i)| (*t, *i));
-        let hold = SignedDuration::from_hours(
-            i64::try_from(policy.approval_hold_hours).unwrap_or(i64::MAX),
-        );
+        let hold = crate::calendar::hours(policy.approval_hold_hours);
         let expires = submitted.checked_add(hold).unwrap_or(Timestamp::MAX);
         let levels = decision
             .approval
@@ -580,8 +578,7 @@ impl<'a> Replay<'a> {
             return false;
         };
         plan.escalation.as_ref().is_some_and(|e| {
-            let after =
-                SignedDuration::from_hours(i64::try_from(e.after_hours).unwrap_or(i64::MAX));
+            let after = crate::calendar::hours(e.after_hours);
             state
                 .started
                 .checked_add(after)
