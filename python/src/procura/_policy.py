@@ -112,6 +112,8 @@ class Policy:
         self._runtime = _core.runtime()
         self._instance: Optional[Instance] = None
         self._handle = 0
+        self.last_fuel_used: int = 0
+        """The fuel the last successful call used (about one unit per WebAssembly instruction)."""
         instance, answer = self._fresh()
         if instance is None:
             parsed = json.loads(answer)
@@ -208,7 +210,9 @@ class Policy:
                 )
             try:
                 instance = self._live()
-                return instance.query(export, self._handle, data)
+                answer = instance.query(export, self._handle, data)
+                self.last_fuel_used = self._limits.fuel_per_call - instance.fuel_left()
+                return answer
             except HostError as error:
                 # The instance trapped (or could not be made): drop it, answer the code.
                 self._instance = None
