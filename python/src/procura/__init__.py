@@ -21,10 +21,10 @@ from ._core import (
     ENGINE_FAILED,
     INLINE_PROFILE_NOT_TRUSTED,
     MEMORY_EXCEEDED,
-    MODULE_SHA256,
     UNKNOWN_HANDLE,
     Limits,
 )
+from ._module_hash import MODULE_SHA256
 from ._policy import (
     ClosedError,
     JsonInput,
