@@ -311,3 +311,24 @@ def test_a_changed_module_is_an_import_error(tmp_path: Path) -> None:
                          capture_output=True, text=True, check=False)
     assert out.returncode != 0
     assert "ImportError" in out.stderr and "SHA-256" in out.stderr, out.stderr
+
+
+def test_the_public_wasmtime_call_path_answers_the_same(tmp_path: Path) -> None:
+    """PROCURA_WASMTIME_SLOW_CALLS=1: every call through wasmtime-py's public Func.__call__."""
+    native = native_entry("examples/maple.request")
+    script = tmp_path / "slow.py"
+    script.write_text(
+        "import json, sys, procura\n"
+        "e = json.load(sys.stdin)\n"
+        "with procura.compile(e['source'], e['directory']) as p:\n"
+        "    assert procura._core._FAST is False\n"
+        "    sys.stdout.write(p.evaluate_json(e['request']) + '\\n')\n"
+        "    tiny = procura.compile(e['source'], e['directory'], limits=procura.Limits(fuel_per_call=1000))\n"
+        "    sys.stdout.write(tiny.evaluate_json(e['request']))\n",
+        encoding="utf-8",
+    )
+    import os
+    out = subprocess.run([sys.executable, str(script)], input=json.dumps(native), capture_output=True, text=True,
+                         env={**os.environ, "PROCURA_WASMTIME_SLOW_CALLS": "1"}, cwd=tmp_path, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n") == [native["answer"], BUDGET]

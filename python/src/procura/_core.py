@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Callable, Optional, Tuple, TypeVar
 
+import ctypes
+
 import wasmtime
 
 try:
@@ -123,6 +125,113 @@ class Runtime:
         self.engine_version = probe.engine_version()
 
 
+# -- calls into the module -------------------------------------------------------------------
+#
+# wasmtime-py's ``Func.__call__`` looks the function's type up and converts every argument
+# through ``Val`` objects on each call: about 40 µs per call on the development machine,
+# ten times the engine's own time for a permission check. The ABI's functions take only
+# i32s and answer one i32 or i64, so :class:`_Call` calls ``wasmtime_func_call`` directly
+# with preallocated argument arrays (wasmtime-py 50's own ``_ffi`` bindings, the ones
+# ``Func.__call__`` uses), raising the same ``Trap``/``WasmtimeError``. If those internals
+# are not there (another wasmtime-py), every call takes the public path.
+try:
+    from wasmtime import _ffi as _wffi
+
+    _FAST = all(
+        hasattr(_wffi, name)
+        for name in ("wasmtime_func_call", "wasmtime_val_t", "wasm_trap_t", "WASMTIME_I32", "WASMTIME_I64",
+                     "wasmtime_memory_data", "wasmtime_memory_data_size")
+    ) and os.environ.get("PROCURA_WASMTIME_SLOW_CALLS") != "1"
+except ImportError:  # pragma: no cover
+    _FAST = False
+
+
+class _Call:
+    """One export ``(i32, …) -> i32 | i64 | ()`` of one instance, called without ``Val``s."""
+
+    def __init__(self, store: wasmtime.Store, func: wasmtime.Func, name: str) -> None:
+        self.store = store
+        self.func = func
+        ty = func.type(store)
+        i32, i64 = wasmtime.ValType.i32(), wasmtime.ValType.i64()
+        params, results = list(ty.params), list(ty.results)
+        self.arity = len(params)
+        self.fast = (
+            _FAST
+            and all(p == i32 for p in params)
+            and (results == [] or results == [i32] or results == [i64])
+        )
+        if not self.fast:
+            return
+        self.context = store._context()
+        self.ref = ctypes.byref(func._func)
+        self.params = (_wffi.wasmtime_val_t * max(1, self.arity))()
+        for i in range(self.arity):
+            self.params[i].kind = _wffi.WASMTIME_I32.value  # type: ignore[assignment]
+        self.nresults = len(results)
+        self.results = (_wffi.wasmtime_val_t * max(1, self.nresults))()
+        self.wide = results == [i64]
+
+    def __call__(self, *args: int) -> int:
+        if not self.fast:
+            value = self.func(self.store, *args)
+            return 0 if value is None else int(value)
+        if len(args) != self.arity:
+            raise TypeError(f"expected {self.arity} arguments, got {len(args)}")
+        params = self.params
+        for i, arg in enumerate(args):
+            params[i].of.i32 = arg  # ctypes wraps to 32 bits, like wasmtime-py
+        trap = ctypes.POINTER(_wffi.wasm_trap_t)()
+        error = _wffi.wasmtime_func_call(
+            self.context, self.ref, params, self.arity, self.results, self.nresults, ctypes.byref(trap)
+        )
+        if error:
+            raise wasmtime.WasmtimeError._from_ptr(error)
+        if trap:
+            raise wasmtime.Trap._from_ptr(trap)
+        if not self.nresults:
+            return 0
+        result = self.results[0].of
+        return int(result.i64 if self.wide else result.i32)
+
+
+class _Memory:
+    """The instance's memory: bounds-checked copies in and out."""
+
+    def __init__(self, store: wasmtime.Store, memory: wasmtime.Memory) -> None:
+        self.store = store
+        self.memory = memory
+        if _FAST:
+            self.context = store._context()
+            self.ref = ctypes.byref(memory._memory)
+
+    def size(self) -> int:
+        if _FAST:
+            return int(_wffi.wasmtime_memory_data_size(self.context, self.ref))
+        return int(self.memory.data_len(self.store))
+
+    def _base(self) -> int:
+        # The data pointer moves when the memory grows: asked for on every copy.
+        return ctypes.addressof(_wffi.wasmtime_memory_data(self.context, self.ref).contents)
+
+    def write(self, ptr: int, data: bytes) -> None:
+        if ptr + len(data) > self.size():
+            raise IndexError("outside memory")
+        if _FAST:
+            ctypes.memmove(self._base() + ptr, data, len(data))
+        else:
+            self.memory.write(self.store, data, ptr)
+
+    def read(self, ptr: int, length: int) -> bytes:
+        if ptr + length > self.size():
+            raise IndexError("outside memory")
+        if not length:
+            return b""
+        if _FAST:
+            return ctypes.string_at(self._base() + ptr, length)
+        return bytes(self.memory.read(self.store, ptr, ptr + length))
+
+
 _runtime: Optional[Runtime] = None
 _runtime_lock = threading.Lock()
 
@@ -153,16 +262,16 @@ class Instance:
         exports = instance.exports(self.store)
         self.broken = False
 
-        def func(name: str) -> wasmtime.Func:
+        def func(name: str) -> _Call:
             export = exports.get(name)
             if not isinstance(export, wasmtime.Func):
                 raise HostError(ENGINE_FAILED, f"the module breaks the ABI: no export `{name}`")
-            return export
+            return _Call(self.store, export, name)
 
         memory = exports.get("memory")
         if not isinstance(memory, wasmtime.Memory):
             raise HostError(ENGINE_FAILED, "the module breaks the ABI: it exports no `memory`")
-        self.memory = memory
+        self.memory = _Memory(self.store, memory)
         self._alloc = func("procura_alloc")
         self._free = func("procura_free")
         self._compile = func("procura_compile")
@@ -170,17 +279,13 @@ class Instance:
         self._trust = func("procura_set_trust_inline_profiles")
         self._abi_version = func("procura_abi_version")
         self._engine_version = func("procura_engine_version")
-        self._queries = {
-            name: export
-            for name, export in ((n, exports.get(n)) for n in _QUERY_EXPORTS)
-            if isinstance(export, wasmtime.Func)
-        }
+        self._queries = {name: func(name) for name in _QUERY_EXPORTS if isinstance(exports.get(name), wasmtime.Func)}
 
     # -- plumbing ---------------------------------------------------------------------
 
     def memory_bytes(self) -> int:
         """The size of the instance's linear memory, in bytes."""
-        return int(self.memory.data_len(self.store))
+        return self.memory.size()
 
     def fuel_left(self) -> int:
         """Fuel left after the last call: what a call used is ``limit - fuel_left()``."""
@@ -219,27 +324,28 @@ class Instance:
         length = len(data)
         if length > 0xFFFF_FFFF:
             raise HostError(MEMORY_EXCEEDED, _MEMORY_MESSAGE)
-        ptr = _u32(self._alloc(self.store, length))
+        ptr = _u32(self._alloc(length))
         if ptr == 0:
             raise HostError(MEMORY_EXCEEDED, _MEMORY_MESSAGE)
         if length:
             try:
-                self.memory.write(self.store, data, ptr)
+                self.memory.write(ptr, data)
             except IndexError:
                 raise HostError(ENGINE_FAILED, "the module breaks the ABI: procura_alloc gave a bad buffer") from None
         return ptr, length
 
     def _free_buffer(self, ptr: int, length: int) -> None:
-        self._free(self.store, ptr, length)
+        self._free(ptr, length)
 
     def _take(self, packed: int) -> str:
         bits = packed & 0xFFFF_FFFF_FFFF_FFFF
         if bits == 0:
             raise HostError(MEMORY_EXCEEDED, _MEMORY_MESSAGE)
         ptr, length = bits >> 32, bits & 0xFFFF_FFFF
-        if ptr + length > self.memory_bytes():
-            raise HostError(ENGINE_FAILED, "the module breaks the ABI: a result points outside memory")
-        data = self.memory.read(self.store, ptr, ptr + length)
+        try:
+            data = self.memory.read(ptr, length)
+        except IndexError:
+            raise HostError(ENGINE_FAILED, "the module breaks the ABI: a result points outside memory") from None
         self._free_buffer(ptr, length)
         try:
             return data.decode("utf-8")
@@ -249,10 +355,10 @@ class Instance:
     # -- the ABI ----------------------------------------------------------------------
 
     def abi_version(self) -> int:
-        return self._guarded(self.limits.fuel_per_call, lambda: int(self._abi_version(self.store)))
+        return self._guarded(self.limits.fuel_per_call, lambda: self._abi_version())
 
     def engine_version(self) -> str:
-        return self._guarded(self.limits.fuel_per_call, lambda: self._take(self._engine_version(self.store)))
+        return self._guarded(self.limits.fuel_per_call, lambda: self._take(self._engine_version()))
 
     def compile(self, source: bytes, directory: Optional[bytes]) -> str:
         """``procura_compile``: the compile answer JSON text, as the module wrote it."""
@@ -260,7 +366,7 @@ class Instance:
         def body() -> str:
             src_ptr, src_len = self._put(source)
             dir_ptr, dir_len = self._put(directory) if directory is not None else (0, 0)
-            packed = self._compile(self.store, src_ptr, src_len, dir_ptr, dir_len)
+            packed = self._compile(src_ptr, src_len, dir_ptr, dir_len)
             self._free_buffer(src_ptr, src_len)
             if dir_ptr:
                 self._free_buffer(dir_ptr, dir_len)
@@ -277,19 +383,19 @@ class Instance:
 
         def body() -> str:
             ptr, length = self._put(request)
-            packed = func(self.store, handle, ptr, length)
+            packed = func(handle, ptr, length)
             self._free_buffer(ptr, length)
             return self._take(packed)
 
         return self._guarded(self.limits.fuel_per_call, body)
 
     def release(self, handle: int) -> bool:
-        return self._guarded(self.limits.fuel_per_call, lambda: int(self._release(self.store, handle)) != 0)
+        return self._guarded(self.limits.fuel_per_call, lambda: _u32(self._release(handle)) != 0)
 
     def set_trust_inline_profiles(self, handle: int, trust: bool) -> bool:
         return self._guarded(
             self.limits.fuel_per_call,
-            lambda: int(self._trust(self.store, handle, 1 if trust else 0)) != 0,
+            lambda: _u32(self._trust(handle, 1 if trust else 0)) != 0,
         )
 
 
