@@ -332,3 +332,23 @@ def test_the_public_wasmtime_call_path_answers_the_same(tmp_path: Path) -> None:
                          env={**os.environ, "PROCURA_WASMTIME_SLOW_CALLS": "1"}, cwd=tmp_path, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n") == [native["answer"], BUDGET]
+
+
+def test_the_readme_example_prints_what_procura_eval_prints() -> None:
+    """The `python -c` example of the root README's Python section, run as written."""
+    readme = read("README.md")
+    section = readme[readme.index("### Python"):]
+    code = section[section.index('python -c "') + len('python -c "'):]
+    code = code[: code.index('\n"\n')]
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    native = native_entry("examples/maple.request")
+    assert json.loads(out.stdout) == json.loads(native["answer"])
+    binary = procura_bin()
+    if binary is not None and binary.is_file():
+        cli = subprocess.run(
+            [str(binary), "eval", "--policy", "examples/maple.procura",
+             "--directory", "examples/maple.directory.json", "--request", "examples/maple.request.json"],
+            cwd=REPO, capture_output=True, text=True, check=False,
+        )
+        assert json.loads(out.stdout) == json.loads(cli.stdout)
