@@ -22,7 +22,9 @@ from ._core import (
     INLINE_PROFILE_NOT_TRUSTED,
     MEMORY_EXCEEDED,
     UNKNOWN_HANDLE,
+    HostError,
     Limits,
+    ProcuraError,
 )
 from ._module_hash import MODULE_SHA256
 from ._policy import (
@@ -30,7 +32,6 @@ from ._policy import (
     JsonInput,
     Policy,
     PolicyError,
-    ProcuraError,
     UnsupportedError,
     abi_version,
     compile,
@@ -46,6 +47,7 @@ __all__ = [
     "ClosedError",
     "ENGINE_FAILED",
     "INLINE_PROFILE_NOT_TRUSTED",
+    "HostError",
     "JsonInput",
     "Limits",
     "MEMORY_EXCEEDED",

@@ -70,8 +70,17 @@ def failure_json(code: str, message: str) -> str:
     )
 
 
-class HostError(Exception):
-    """A limit the host imposes was reached, or the module trapped: a coded failure."""
+class ProcuraError(Exception):
+    """The base of this package's errors."""
+
+
+class HostError(ProcuraError):
+    """A limit the host imposes was reached, or the module trapped: a coded failure.
+
+    The question methods answer it as a failure (``{"type":"failure","errors":[{"code":
+    "E0501",…}]}``); it is raised only where there is no answer to give (e.g. setting
+    :attr:`procura.Policy.trust_inline_profiles` when the policy cannot be compiled again).
+    """
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Any, Dict, List, Mapping, Optional, Type, Union, cast
 
 from . import _core
-from ._core import HostError, Instance, Limits
+from ._core import HostError, Instance, Limits, ProcuraError
 from .types import (
     AuthorizeAnswer,
     BadgeAnswer,
@@ -22,10 +22,6 @@ from .types import (
 #: What a request or directory may be: JSON text (``str`` or UTF-8 ``bytes``, passed
 #: through unchanged), or a JSON-serialisable value (serialised compactly).
 JsonInput = Union[str, bytes, bytearray, Mapping[str, Any], List[Any], int, float, bool, None]
-
-
-class ProcuraError(Exception):
-    """The base of this package's errors."""
 
 
 class PolicyError(ProcuraError):
@@ -167,12 +163,13 @@ class Policy:
     @trust_inline_profiles.setter
     def trust_inline_profiles(self, trust: bool) -> None:
         with self._lock:
-            instance = self._live()
+            if self._closed:
+                raise ClosedError("this policy is closed")
+            self._trust = bool(trust)
             try:
-                instance.set_trust_inline_profiles(self._handle, trust)
+                self._live().set_trust_inline_profiles(self._handle, self._trust)
             except HostError:
                 self._instance = None  # made again, with the setting, on the next call
-            self._trust = bool(trust)
 
     @property
     def closed(self) -> bool:
