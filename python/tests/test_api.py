@@ -201,6 +201,12 @@ def test_an_instance_never_grows_past_its_memory_cap(maple_source: str, maple_di
         assert policy.evaluate_json(small) == native_small
 
 
+def test_a_memory_cap_below_the_modules_initial_memory_is_e0503(maple_source: str) -> None:
+    with pytest.raises(procura.PolicyError) as raised:
+        procura.compile(maple_source, limits=procura.Limits(memory_bytes=64 * 1024))
+    assert [e["code"] for e in raised.value.errors] == ["E0503"]
+
+
 # -- inline profiles -------------------------------------------------------------------------
 
 

@@ -7,6 +7,8 @@ import threading
 from types import TracebackType
 from typing import Any, Dict, List, Mapping, Optional, Type, Union, cast
 
+import wasmtime
+
 from . import _core
 from ._core import HostError, Instance, Limits, ProcuraError
 from .types import (
@@ -129,6 +131,11 @@ class Policy:
         """A new instance with the policy compiled in: (instance, answer), or (None, failure)."""
         try:
             instance = Instance(self._runtime, self._limits)
+        except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
+            # e.g. a memory cap below the module's initial memory
+            message = f"the module cannot be instantiated within these limits: {str(error).strip()}"
+            return None, _core.failure_json(_core.MEMORY_EXCEEDED, message)
+        try:
             answer = instance.compile(self._source, self._directory)
         except HostError as error:
             return None, error.answer_json()
