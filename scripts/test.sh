@@ -118,6 +118,27 @@ PROCURA_REQUIRE_CORE=1 cargo test --locked -p procura-cli --test serve
 step "servers: the Node backend example (node --test examples/node-backend/)"
 PROCURA_BIN="${CARGO_TARGET_DIR:-target}/debug/procura" node --test examples/node-backend/
 
+# The Python package python/ (issue 21): the same core module on wasmtime-py. A virtual
+# environment under the target folder (made once), the pinned tools, the package built
+# with pkg/core/procura.wasm bundled; its types regenerated and compared, mypy --strict on
+# the package and its examples, then pytest: the conformance corpus byte for byte against
+# the native answers written above (cargo test --test native_answers), the coded failures,
+# limits and the WSGI example. pytest's exit code 5 (no tests ran) is a failure too.
+step "python: venv, pip install, mypy --strict, pytest (corpus parity, errors, WSGI)"
+venv="${CARGO_TARGET_DIR:-target}/venv-python"
+[[ "$venv" == /* ]] || venv="$PWD/$venv"
+[[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r python/requirements-dev.txt
+"$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall ./python
+"$venv/bin/python" python/gen_types.py --check
+(cd python && "$venv/bin/mypy" --strict src/procura examples)
+status=0
+PROCURA_BIN="${CARGO_TARGET_DIR:-target}/debug/procura" "$venv/bin/python" -m pytest -q python/tests || status=$?
+if ((status == 5)); then
+  printf 'test.sh: pytest collected no tests in python/tests\n' >&2
+fi
+((status == 0))
+
 # Benchmarks (BENCHMARKS.md, bench/): build every benchmark and run each once on the
 # smallest size (criterion's test mode; the workload files, the Node runner over pkg/node and
 # the wasmtime runner over pkg/core/procura.wasm with --quick), lint the peer code, and
