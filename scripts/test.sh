@@ -88,7 +88,10 @@ www/scripts/build.sh
 step "wasm: build pkg/ (checkout API) within its size budget"
 scripts/build-pkg.sh
 gzipped=$(gzip -9 -c pkg/web/procura_bg.wasm | wc -c)
-budget=350000
+# 350,000 until custom order fields (~10 KB gz) and strict JSON reading (~4 KB) joined the
+# evaluator; format and check moved to the authoring build to pay for part of it. The
+# storefront's lean runtime without the compiler (the artifacts work) comes in far under.
+budget=370000
 printf 'pkg/web/procura_bg.wasm: %d bytes gzipped, budget %d\n' "$gzipped" "$budget"
 if ((gzipped > budget)); then
   printf 'test.sh: pkg/web/procura_bg.wasm is over its size budget\n' >&2
