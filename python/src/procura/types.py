@@ -214,6 +214,9 @@ class Context(TypedDict):
 class OrderLine(TypedDict):
     category: str
     description: NotRequired[Optional[str]]
+    fields: NotRequired[Dict[str, str]]
+    """The custom line fields the policy declares (`field gl_code { on lines }`), by name;
+    strings as in `order.fields`."""
     id: str
     product: str
     quantity: int
@@ -227,6 +230,9 @@ class Order(TypedDict):
     costCentre: NotRequired[Optional[str]]
     currency: str
     """ISO 4217 code of every amount in the order."""
+    fields: NotRequired[Dict[str, str]]
+    """The custom order fields the policy declares (`field project { … }`), by name; every
+    value is a string: numbers and amounts as decimals, dates as `YYYY-MM-DD`."""
     id: str
     lines: List["OrderLine"]
     paymentMethod: NotRequired[Optional[str]]
@@ -435,6 +441,9 @@ OrderStatus = Union[Literal["approved", "shipped", "delivered", "cancelled"], Li
 class InvoiceOrder(TypedDict):
     """An order as invoicing sees it: placed, with its status and line amounts."""
     currency: str
+    fields: NotRequired[Dict[str, str]]
+    """The order's custom fields, as at checkout (`{"project": "P-17"}`): invoice rules
+    may split by them and reports show them."""
     group: str
     id: str
     lines: List["InvoiceLineInput"]
@@ -460,6 +469,8 @@ class InvoiceRunRequest(TypedDict):
 class InvoiceLine(TypedDict):
     amount: "Amount"
     description: NotRequired[Optional[str]]
+    fields: NotRequired[Dict[str, str]]
+    """The order's custom fields, for reports; omitted when it has none."""
     line: str
     order: str
     orderStatus: "OrderStatus"
@@ -476,6 +487,9 @@ class Invoice(TypedDict):
     creditsTotal: "Amount"
     currency: str
     dueDate: str
+    fields: NotRequired[Dict[str, Optional[str]]]
+    """The custom fields the rule splits by, with this document's value (`null` groups the
+    orders without one); omitted when the rule splits by none."""
     group: NotRequired[Optional[str]]
     """Set when the rule splits by group."""
     id: str
