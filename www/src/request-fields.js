@@ -80,7 +80,7 @@ export function createRequestFields({ root, requestPanel }) {
     const lineFields = fields.filter((f) => f.on === "lines");
     fill(
       body,
-      usable ? null : h("p", { class: "warn-text small" }, t("fields.requestInvalid")),
+      usable ? null : h("p", { class: "warn-text small" }, t(requestPanel.parsed() && request === undefined ? "fields.requestLarge" : "fields.requestInvalid")),
       h(
         "fieldset",
         { class: "fields-form", disabled: !usable },
@@ -130,7 +130,7 @@ export function createRequestFields({ root, requestPanel }) {
 
   function render() {
     const usable = isObject(request) && isObject(request.order);
-    const next = JSON.stringify([fields, locale(), usable, request?.group ?? null, lines().map((l) => [l?.id, l?.product])]);
+    const next = JSON.stringify([fields, locale(), usable, requestPanel.parsed(), request?.group ?? null, lines().map((l) => [l?.id, l?.product])]);
     if (next !== shape) {
       // Rebuilt: the focus stays in the input it was in.
       const focused = document.activeElement?.closest?.(".fields-form") ? document.activeElement.id : null;
