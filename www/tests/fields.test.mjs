@@ -181,3 +181,22 @@ for (const [locale, labels] of [
     await context.close();
   });
 }
+
+test("the policy editor highlights the custom-field keywords", async () => {
+  const context = await newContext(browser);
+  const page = await open(context, server.url);
+  await page.locator("#decision .outcome").waitFor();
+  await replaceEditorText(page, "#editor", 'policy "X" {\n  currency CAD\n}\nfield cc "Cost" {\n  on lines\n  type one of "a", "b"\n  optional\n  pattern "CC-###"\n  help "x"\n}\nfield d {\n  type date\n}\n');
+  await page.locator(".policy-pane .cm-line", { hasText: "type date" }).waitFor();
+  const colours = await page.evaluate(() => {
+    const out = {};
+    for (const span of document.querySelectorAll(".policy-pane .cm-line span")) out[span.textContent] ??= getComputedStyle(span).color;
+    return out;
+  });
+  assert.equal(colours.field, colours.policy, "`field` is a declaration, as `policy`");
+  for (const word of ["on", "type", "one", "optional", "pattern", "help", "lines"]) assert.equal(colours[word], colours.currency, `${word} is a clause keyword`);
+  assert.notEqual(colours.date, undefined, "`date` is highlighted");
+  assert.notEqual(colours.cc, colours.field, "the field's name is a definition");
+  noProblems(page);
+  await context.close();
+});
