@@ -13,6 +13,7 @@ import { registerServiceWorker } from "./offline.js";
 import { t, tOr, locale, languageSwitch, onLocaleChange, formatNumber } from "./i18n.js";
 import { titleOf, setTitles } from "./titles.js";
 import { categoryIcon } from "./icons.js";
+import { fieldRow, isRequired } from "./fields-form.js";
 
 const $ = (id) => document.getElementById(id);
 const maple = example("maple");
@@ -269,6 +270,7 @@ function request() {
       currency: "CAD",
       paymentMethod: "invoice",
       ...(po ? { poNumber: po } : {}),
+      ...(orderFields() ? { fields: orderFields() } : {}),
       lines: cart.map((line, i) => {
         const p = product(line.product);
         return { id: lineId(i), product: p.id, category: p.category, supplier: p.supplier, description: p.name, unitPrice: p.unitPrice, quantity: line.quantity };
@@ -278,10 +280,99 @@ function request() {
   };
 }
 
+// ─── the order fields the policy declares (Maple: the cost centre) ────────────────────
+
+let declared = []; // the policy's order fields (`policy.fields()`)
+const fieldValues = new Map(); // field name → what the buyer typed
+let fieldsShape = "";
+let fieldInputs = []; // [{field, input}]
+
+/** The values to send: the fields filled in, or null when none is. */
+function orderFields() {
+  const out = {};
+  for (const f of declared) {
+    const v = (fieldValues.get(f.name) ?? "").trim();
+    if (v) out[f.name] = v;
+  }
+  return Object.keys(out).length ? out : null;
+}
+
+/** The engine's word on a field: the order message of its rule (in the buyer's language), else the error. */
+function fieldProblem(name) {
+  const answer = lastAnswer;
+  if (!answer) return null;
+  const path = `order.fields.${name}`;
+  const errors = answer.type === "success" ? answer.result.errors : answer.errors;
+  const error = (errors ?? []).find((e) => e.path === path);
+  if (!error) return null;
+  const message = answer.type === "success" ? answer.result.messages.find((m) => m.rule === name && m.severity === "block") : null;
+  return (message?.text ?? error.message).replace(/`/g, "");
+}
+
+function renderFields() {
+  const box = $("order-fields");
+  box.hidden = declared.length === 0;
+  const group = shopper().group;
+  const shape = JSON.stringify([declared, locale(), group]);
+  if (shape !== fieldsShape) {
+    fieldsShape = shape;
+    const focused = document.activeElement?.closest?.("#order-fields") ? document.activeElement.id : null;
+    fieldInputs = [];
+    fill(
+      box.querySelector(".fields-body"),
+      declared.map((field) => {
+        const row = fieldRow(field, {
+          id: `field-${field.name}`,
+          value: fieldValues.get(field.name) ?? "",
+          required: isRequired(field, group),
+          onInput: (v) => {
+            fieldValues.set(field.name, v);
+            refreshSummary();
+          },
+        });
+        fieldInputs.push({ field, input: row.input });
+        return row;
+      }),
+    );
+    if (focused) document.getElementById(focused)?.focus();
+  }
+  for (const { field, input } of fieldInputs) {
+    const problem = fieldProblem(field.name);
+    const row = input.closest(".field-row");
+    let p = row.querySelector(".field-error");
+    const errorId = `${input.id}-error`;
+    const others = (input.getAttribute("aria-describedby") ?? "").split(" ").filter((x) => x && x !== errorId);
+    if (problem) {
+      if (!p) {
+        p = h("p", { class: "field-error warn-text", id: errorId, "data-field": field.name });
+        input.after(p);
+      }
+      p.textContent = problem;
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", [errorId, ...others].join(" "));
+    } else {
+      p?.remove();
+      input.removeAttribute("aria-invalid");
+      if (others.length) input.setAttribute("aria-describedby", others.join(" "));
+      else input.removeAttribute("aria-describedby");
+    }
+  }
+}
+
+async function loadFields() {
+  const answer = await engine.call("fields", { source, directory });
+  declared = answer?.type === "success" ? answer.result.filter((f) => f.on !== "lines") : [];
+  renderFields();
+}
+
 // ─── the checkout summary ────────────────────────────────────────────────────────────
 
 let lastAnswer = null;
 async function refreshSummary() {
+  if (cart.length === 0 || !shopper().group) {
+    lastAnswer = null;
+    renderFields();
+  }
   if (cart.length === 0) {
     lastAnswer = null;
     fill($("summary-body"), h("p", { class: "muted" }, t("co.addProducts")));
@@ -301,6 +392,7 @@ async function refreshSummary() {
 }
 
 function renderSummary() {
+  renderFields();
   const answer = lastAnswer;
   if (!answer) {
     if (cart.length === 0) fill($("summary-body"), h("p", { class: "muted" }, t("co.addProducts")));
@@ -464,6 +556,7 @@ $("po").addEventListener("input", () => refreshSummary());
 renderBuyers();
 $("buyer").value = buyers[0].id;
 renderCart();
+loadFields();
 renderGroups(null).then(() => {
   refreshBadges().then(() => {
     if (!status) idleStatus();
@@ -473,4 +566,4 @@ renderGroups(null).then(() => {
 registerServiceWorker("./sw-checkout.js", "./checkout.html");
 
 // A read-only handle for tests and the browser console.
-window.procuraCheckout = Object.freeze({ groups: () => [...$("group").options].map((o) => o.value) });
+window.procuraCheckout = Object.freeze({ groups: () => [...$("group").options].map((o) => o.value), request: () => request() });

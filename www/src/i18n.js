@@ -374,6 +374,27 @@ export const en = {
   "product.B0PROJECTOR": "Classroom projector",
   "product.B0MARKERS": "Whiteboard markers, pack of 12",
   "product.B0CHAIR": "Stackable student chair",
+
+  // custom fields the policy declares (the request form, the checkout)
+  "fields.heading": "Fields",
+  "fields.hintText": "the custom fields the policy declares",
+  "fields.order": "Order",
+  "fields.line": "Line {line}",
+  "fields.none": "This policy declares no custom fields.",
+  "fields.noLines": "The request has no lines for the line fields.",
+  "fields.requestInvalid": "Fix the request JSON to fill in the fields here.",
+  "fields.requestLarge": "The request is too large for the form: edit its JSON.",
+  "fields.required": "required",
+  "fields.choose": "— choose —",
+  "fields.pattern": "Format: {pattern}{symbols}",
+  "fields.mask.digit": "# a digit",
+  "fields.mask.letter": "@ a letter",
+  "fields.mask.any": "? any character",
+  "fields.mask.run": "* any text",
+  "fields.hint.number": "A number, e.g. 12 or 3.5",
+  "fields.hint.money": "An amount, e.g. 125.50",
+  "fields.hint.date": "A date",
+  "co.fields": "Order information",
 };
 
 export const fr = {
@@ -735,6 +756,27 @@ export const fr = {
   "product.B0PROJECTOR": "Projecteur de classe",
   "product.B0MARKERS": "Marqueurs pour tableau blanc, paquet de 12",
   "product.B0CHAIR": "Chaise d'élève empilable",
+
+  // champs personnalisés déclarés par la politique (formulaire de la requête, caisse)
+  "fields.heading": "Champs",
+  "fields.hintText": "les champs personnalisés déclarés par la politique",
+  "fields.order": "Commande",
+  "fields.line": "Ligne {line}",
+  "fields.none": "Cette politique ne déclare aucun champ personnalisé.",
+  "fields.noLines": "La requête n'a aucune ligne pour les champs de ligne.",
+  "fields.requestInvalid": "Corrigez le JSON de la requête pour remplir les champs ici.",
+  "fields.requestLarge": "La requête est trop volumineuse pour le formulaire : modifiez son JSON.",
+  "fields.required": "obligatoire",
+  "fields.choose": "— choisir —",
+  "fields.pattern": "Format : {pattern}{symbols}",
+  "fields.mask.digit": "# un chiffre",
+  "fields.mask.letter": "@ une lettre",
+  "fields.mask.any": "? un caractère",
+  "fields.mask.run": "* n'importe quel texte",
+  "fields.hint.number": "Un nombre, par exemple 12 ou 3.5 (avec un point)",
+  "fields.hint.money": "Un montant, par exemple 125.50 (avec un point)",
+  "fields.hint.date": "Une date",
+  "co.fields": "Renseignements sur la commande",
 };
 
 // ─── the language of the page ────────────────────────────────────────────────────────

@@ -9,7 +9,7 @@ import { titleOf } from "./titles.js";
 
 // The default columns of the two reports (src/reports.rs `default_report`).
 export const DEFAULT_COLUMNS = {
-  orders: ["poNumber", "orderId", "orderStatus", "invoiceId", "amountDue", "currency", "dueDate"],
+  orders: ["poNumber", "orderId", "orderStatus", "invoiceId", "amountDue", "currency", "dueDate", "reason"],
   invoices: ["invoiceId", "kind", "template", "group", "poNumber", "currency", "invoiceDate", "dueDate", "amountDue"],
 };
 

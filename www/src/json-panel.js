@@ -72,6 +72,100 @@ export function pathRange(state, segments, { key = false } = {}) {
   return { from: target.from, to: Math.max(to, target.from + 1) };
 }
 
+/** The first value node of the document, or null. */
+function rootValue(state) {
+  const tree = ensureSyntaxTree(state, state.doc.length, 500) ?? syntaxTree(state);
+  let node = tree.topNode.firstChild;
+  while (node && !["Object", "Array", "String", "Number", "True", "False", "Null"].includes(node.name)) node = node.nextSibling;
+  return node;
+}
+
+/** The Property node named `name` in the Object node `object`, or null. */
+function propertyOf(state, object, name) {
+  for (const prop of valueChildren(object)) {
+    if (prop.name !== "Property") continue;
+    const key = prop.getChild("PropertyName");
+    let text = key ? state.sliceDoc(key.from, key.to) : "";
+    try {
+      text = JSON.parse(text);
+    } catch {
+      /* keep the raw text */
+    }
+    if (text === name) return prop;
+  }
+  return null;
+}
+
+/** The value node of a Property node. */
+function propertyValue(prop) {
+  let value = null;
+  for (let c = prop.getChild("PropertyName")?.nextSibling; c; c = c.nextSibling) if (c.name !== ":") value = c;
+  return value;
+}
+
+/** The value node exactly at `segments`, or null when the document has none there. */
+function nodeAt(state, segments) {
+  let node = rootValue(state);
+  for (const segment of segments) {
+    if (!node) return null;
+    if (typeof segment === "number" && node.name === "Array") node = valueChildren(node)[segment] ?? null;
+    else if (typeof segment === "string" && node.name === "Object") {
+      const prop = propertyOf(state, node, segment);
+      node = prop ? propertyValue(prop) : null;
+    } else return null;
+  }
+  return node;
+}
+
+/** `{ "a": "1", "b": "2" }`: a small object of strings on one line. */
+function inlineObject(object) {
+  const entries = Object.entries(object);
+  return entries.length ? `{ ${entries.map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(", ")} }` : "{}";
+}
+
+/**
+ * The edit that sets the property `name` of the object at `parent` to `object` (written on
+ * one line), or removes the property when `object` is null: `{changes}`, or null when there
+ * is no object at `parent`. The rest of the text is kept as it was.
+ */
+export function objectPropertyEdit(state, parent, name, object) {
+  const owner = nodeAt(state, parent);
+  if (!owner || owner.name !== "Object") return null;
+  const prop = propertyOf(state, owner, name);
+  if (prop) {
+    if (object !== null) {
+      const value = propertyValue(prop);
+      return value ? { changes: { from: value.from, to: value.to, insert: inlineObject(object) } } : null;
+    }
+    // Remove the property with the comma before it (or after it, when it is the first).
+    const text = state.doc.toString();
+    let i = prop.from - 1;
+    while (i >= 0 && /\s/.test(text[i])) i--;
+    if (text[i] === ",") return { changes: { from: i, to: prop.to } };
+    let j = prop.to;
+    while (j < text.length && /\s/.test(text[j])) j++;
+    if (text[j] === ",") {
+      j++;
+      while (j < text.length && /\s/.test(text[j])) j++;
+      return { changes: { from: prop.from, to: j } };
+    }
+    // The only property: `{ "x": … }` becomes `{}`.
+    return { changes: { from: owner.from, to: owner.to, insert: "{}" } };
+  }
+  if (object === null) return { changes: [] };
+  const text = `${JSON.stringify(name)}: ${inlineObject(object)}`;
+  const props = valueChildren(owner).filter((c) => c.name === "Property");
+  if (props.length === 0) return { changes: { from: owner.from, to: owner.to, insert: `{ ${text} }` } };
+  const last = props[props.length - 1];
+  const lastLine = state.doc.lineAt(last.from);
+  // One property a line: the new one goes on its own line with the same indent.
+  if (lastLine.number !== state.doc.lineAt(owner.from).number) {
+    const indent = /^\s*/.exec(lastLine.text)[0];
+    return { changes: { from: last.to, insert: `,\n${indent}${text}` } };
+  }
+  return { changes: { from: last.to, insert: `, ${text}` } };
+}
+
 /** A checkJson message in the page's language. */
 function messageText(message) {
   if (typeof message === "string") return message;
@@ -231,6 +325,18 @@ export function jsonPanel({ parent, errorList, label, schema, doc, onChange, val
       const current = view.state.sliceDoc(from, to);
       if (!/^"(?:[^"\\]|\\.)*"$/.test(current)) return false;
       view.dispatch({ changes: { from, to, insert: JSON.stringify(value) } });
+      return true;
+    },
+    /**
+     * Sets the object property `name` of the object at `parent` (e.g. ["order"], "fields")
+     * to `object`, or removes it when `object` is null, as an edit of the text (undoable,
+     * visible, the rest of the text as it was); false when there is no object at `parent`.
+     */
+    setObjectProperty(parent, name, object) {
+      if (view.state.doc.length > LARGE) return false;
+      const edit = objectPropertyEdit(view.state, parent, name, object);
+      if (!edit) return false;
+      view.dispatch(edit);
       return true;
     },
     /** Re-renders the messages (after a change of language). */

@@ -7,6 +7,7 @@ import { jsonPanel } from "./json-panel.js";
 import { renderDecision } from "./decision-view.js";
 import { createApprovalsTab } from "./approvals-tab.js";
 import { createInvoicesTab } from "./invoices-tab.js";
+import { createRequestFields } from "./request-fields.js";
 import { EXAMPLES, example } from "./examples.js";
 import { shareHash, readShareHash, isShareHash, saveLocal, loadLocal, clearDraft, ShareError, MAX_LINK_CHARS, MAX_INFLATED } from "./share.js";
 import { h, fill, button, richText, excerpt } from "./dom.js";
@@ -62,6 +63,8 @@ const requestPanel = jsonPanel({
   onChange: () => schedule(0),
   validateRemote: (args) => validateLatest.request("validate", args),
 });
+
+const requestFields = createRequestFields({ root: $("request-fields"), requestPanel });
 
 /** What the tabs need to call the engine. */
 function context() {
@@ -126,6 +129,7 @@ function render() {
   renderProblems(answer.diagnostics);
   renderPolicyMeta(answer.compile);
   renderDecisionPane(answer, ctx, requestParsed);
+  requestFields.update({ fields: answer.fields, request: requestPanel.value(), decision: answer.decision });
 }
 
 function renderProblems(diagnostics) {
@@ -185,7 +189,8 @@ function renderDecisionPane(answer, ctx, requestParsed) {
     fill(target, h("p", { class: "warn-text" }, t("decision.requestInvalid")));
     return;
   }
-  requestPanel.markEngineErrors(answer.decision.type === "failure" ? answer.decision.errors : []);
+  // A failure's errors, and the custom fields' problems of a decision (they block it).
+  requestPanel.markEngineErrors(answer.decision.type === "failure" ? answer.decision.errors : (answer.decision.result?.errors ?? []).filter((e) => /^E031\d$/.test(e.code)));
   fill(target, renderDecision(answer.decision, { names: ctx.names, onReveal: reveal }));
 }
 

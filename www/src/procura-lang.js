@@ -8,7 +8,7 @@ import grammarWords from "virtual:procura-keywords";
 // Words that start a declaration; the name after one is highlighted as a definition.
 export const DECLARATIONS = [
   "policy", "actions", "role", "group", "category", "rule", "prefer", "approval", "budget",
-  "split", "payment", "ship_to", "po_number", "invoice", "test",
+  "split", "payment", "ship_to", "po_number", "field", "invoice", "test",
 ];
 
 // Clause words of the grammar.
@@ -22,6 +22,8 @@ export const CLAUSES = [
   "buyer", "line", "product", "supplier", "qty", "spent", "expect", "levels", "approver", "po",
   "currency", "rounding", "tier", "locale", "blocked_line", "approval_hold", "reapprove_on",
   "tax", "shipping", "sum", "count", "weekly", "monthly", "quarterly", "yearly",
+  // custom fields: `field cost_centre "Cost centre" { on order type text optional pattern "CC-###" help "…" }`
+  "on", "type", "one", "pattern", "help", "optional",
 ];
 
 // Effects: what a rule does.
@@ -33,6 +35,8 @@ export const VALUES = [
   "blocks_order", "drops_line", "any_increase", "threshold", "approval_required", "blocked",
   "preferred", "warned", "restricted", "credit_note", "adjustment", "listed", "subtotal",
   "total", "true", "false", "hours", "hour", "days", "day",
+  // the types of custom fields
+  "text", "number", "money", "date",
 ];
 
 // Operators written as words.
@@ -92,7 +96,8 @@ const procuraParser = {
       }
       if (objects.has(w) && stream.peek() === ".") return "variableName.special";
       if (stream.string.charAt(stream.start - 1) === ".") return "propertyName";
-      if (declarations.has(w) && stream.start === stream.indentation()) {
+      // `field` declares at the top level; inside a test or `split by` it names a field.
+      if (declarations.has(w) && stream.start === stream.indentation() && (w !== "field" || state.depth === 0)) {
         // `policy "…"` and `test "…"` are followed by a string, the rest by a name.
         state.expectName = w !== "policy" && w !== "test";
         return "definitionKeyword";

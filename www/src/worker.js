@@ -57,6 +57,11 @@ function summary(answer) {
   };
 }
 
+/** The custom fields the policy declares (`policy.fields()`), or [] when the build has none. */
+function declaredFields(policy) {
+  return typeof policy.fields === "function" ? policy.fields() : [];
+}
+
 /** A request sent as a parsed value, or as text (a large document, parsed here). */
 function requestOf(args) {
   return typeof args.requestText === "string" ? JSON.parse(args.requestText) : args.request;
@@ -78,18 +83,21 @@ const handlers = {
   analyze(args) {
     const diagnostics = engine.check(args.source);
     const answer = compiled(args.source, args.directory);
+    const fields = answer.type === "success" ? declaredFields(answer.policy) : null;
     let decision = null;
     if (answer.type === "success" && (args.request !== undefined || args.requestText !== undefined)) {
       let request;
       try {
         request = requestOf(args);
       } catch (error) {
-        return { diagnostics, compile: summary(answer), decision: failure("E0101", String(error.message)) };
+        return { diagnostics, compile: summary(answer), decision: failure("E0101", String(error.message)), fields };
       }
       decision = answer.policy.evaluate(request);
     }
-    return { diagnostics, compile: summary(answer), decision };
+    return { diagnostics, compile: summary(answer), decision, fields };
   },
+  /** The custom fields the policy declares, for a form. */
+  fields: (args) => withPolicy(args, (p) => ({ type: "success", result: declaredFields(p) })),
   evaluate: (args) => withPolicy(args, (p) => p.evaluate(args.request)),
   badges: (args) => withPolicy(args, (p) => p.badges(args.request)),
   authorize: (args) => withPolicy(args, (p) => p.authorize(args.request)),

@@ -208,7 +208,7 @@ test("the Invoices tab runs invoices and downloads both CSV reports", async () =
     assert.equal(download.suggestedFilename(), `${rows}-2026-11.csv`);
     const text = readFileSync(await download.path(), "utf8");
     const header = text.split("\r\n")[0];
-    assert.equal(header, rows === "orders" ? "poNumber,orderId,orderStatus,invoiceId,amountDue,currency,dueDate" : "invoiceId,kind,template,group,poNumber,currency,invoiceDate,dueDate,amountDue");
+    assert.equal(header, rows === "orders" ? "poNumber,orderId,orderStatus,invoiceId,amountDue,currency,dueDate,reason" : "invoiceId,kind,template,group,poNumber,currency,invoiceDate,dueDate,amountDue");
     assert.ok(text.split("\r\n").filter(Boolean).length > 1, `${rows} report has rows`);
   }
   noProblems(page);
