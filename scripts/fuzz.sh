@@ -58,6 +58,13 @@ mkdir -p fuzz/logs
 echo "building the fuzz targets (sanitizer: $sanitizer)"
 (cd fuzz && cargo +nightly fuzz build --sanitizer "$sanitizer")
 
+# The policy targets mutate with the language's keywords (fuzz/policy.dict).
+dict_args() {
+  case $1 in
+    parse_check_format | policy_compile) echo "-dict=policy.dict" ;;
+  esac
+}
+
 failed=0
 summary=()
 for target in "${targets[@]}"; do
@@ -68,7 +75,7 @@ for target in "${targets[@]}"; do
   # One process, no -jobs/-fork: libFuzzer then fuzzes in this process only.
   (cd fuzz && cargo +nightly fuzz run --sanitizer "$sanitizer" "$target" -- \
     -max_total_time="$duration" -max_len="$(max_len "$target")" -timeout=60 \
-    -rss_limit_mb=2048 -print_final_stats=1) >"$log" 2>&1 || status=$?
+    -rss_limit_mb=2048 -print_final_stats=1 $(dict_args "$target")) >"$log" 2>&1 || status=$?
   elapsed=$(($(date +%s) - start))
   execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
   [ -n "$execs" ] || execs=$(grep -oE '^Done [0-9]+ runs' "$log" | tail -1 | grep -oE '[0-9]+' || true)
