@@ -1,0 +1,3 @@
+//! Shared code of the fuzz targets; see `oracle.rs` and docs/fuzzing.md.
+
+pub mod oracle;
