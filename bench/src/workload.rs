@@ -1395,6 +1395,21 @@ pub fn badge_request(org: &Org) -> BadgeRequest {
     }
 }
 
+/// The manager of a department or the head of a division: the directory user assigned
+/// `dept_manager` or `division_head` in exactly that group.
+fn head(org: &Org, group: usize) -> Option<String> {
+    let name = &org.groups[group].name;
+    org.directory
+        .users
+        .iter()
+        .find(|u| {
+            u.roles.iter().any(|r| {
+                &r.group == name && (r.role == "dept_manager" || r.role == "division_head")
+            })
+        })
+        .map(|u| u.id.clone())
+}
+
 /// The category-restriction workload: 20 buyers (teams, and some departments and
 /// divisions as buying groups) with 25 products each. A product is blocked when a block
 /// rule covers its category for the buying group.
@@ -1404,11 +1419,18 @@ pub fn category_requests(org: &Org) -> Vec<BadgeRequest> {
         .map(|i| {
             let team = *rng.pick(&org.teams);
             let (_, members) = &org.team_people[&team];
-            let buyer = rng.pick(members).clone();
+            let member = rng.pick(members).clone();
             let group = match i % 5 {
                 3 => org.groups[team].parent.unwrap_or(team),
                 4 => org.ancestors(team)[2],
                 _ => team,
+            };
+            // A buyer must hold `place_orders` in the buying group: a team member buys for
+            // the team, the department's manager or the division's head above it.
+            let buyer = if group == team {
+                member
+            } else {
+                head(org, group).unwrap_or(member)
             };
             BadgeRequest {
                 buyer,
