@@ -210,7 +210,7 @@ pub fn query(handle: u32, query: Query, request: &[u8]) -> String {
         Query::Badges => engine.badges_json(request),
         Query::Progress => engine.progress_json(request),
         Query::InvoiceRun => engine.invoice_run_json(request),
-        Query::ReportCsv => report_csv(&engine, request),
+        Query::ReportCsv => engine.report_csv_json(request),
     }
 }
 
@@ -229,77 +229,6 @@ pub fn set_trust_inline_profiles(handle: u32, trust: bool) -> bool {
         }
         None => false,
     })
-}
-
-/// An invoice run written as a CSV report, like the `reportCsv` kind of the conformance
-/// corpus (`tests/conformance/README.md`). `request` is `{"run": <InvoiceRunRequest>,
-/// "report": <ReportDefinition>}`, no other keys; without `report` (or with `null`) the
-/// default orders report applies. The answer is `{"type":"success","result":"<csv text>"}`
-/// (CRLF line ends, RFC 4180 quoting), the run's failure, or the report's (an unknown column
-/// is `E0605`). A `run` or `report` that does not parse is `E0101` with its path under `run`
-/// or `report`; a missing `run` or an unknown key is `E0101` at that key.
-pub fn report_csv(engine: &Engine, request: &str) -> String {
-    use crate::contract::{InvoiceRunRequest, ReportDefinition, ReportRows};
-    use crate::engine::parse_json;
-    use serde_json::Value;
-    let malformed = |message: String, path: &str| {
-        failure(vec![request_error(ErrorCode::MalformedJson, message, path)])
-    };
-    let under = |prefix: &str, errors: Vec<EvalError>| {
-        failure(
-            errors
-                .into_iter()
-                .map(|mut e| {
-                    e.path = e.path.map(|p| {
-                        if p.is_empty() {
-                            prefix.to_owned()
-                        } else {
-                            format!("{prefix}.{p}")
-                        }
-                    });
-                    e
-                })
-                .collect(),
-        )
-    };
-    if request.len() > MAX_JSON_BYTES {
-        return failure(vec![request_error(
-            ErrorCode::InputTooLarge,
-            format!(
-                "input is {} bytes, more than the limit of {MAX_JSON_BYTES}",
-                request.len()
-            ),
-            "",
-        )]);
-    }
-    let value: Value = match serde_json::from_str(request) {
-        Ok(value) => value,
-        Err(e) => return malformed(e.to_string(), ""),
-    };
-    let Some(object) = value.as_object() else {
-        return malformed("a reportCsv request is an object".into(), "");
-    };
-    if let Some(key) = object.keys().find(|k| *k != "run" && *k != "report") {
-        return malformed(format!("unknown field `{key}`"), key);
-    }
-    let Some(run) = object.get("run") else {
-        return malformed("missing field `run`".into(), "run");
-    };
-    let run: InvoiceRunRequest = match parse_json(&run.to_string()) {
-        Ok(run) => run,
-        Err(errors) => return under("run", errors),
-    };
-    let definition: ReportDefinition = match object.get("report") {
-        None | Some(Value::Null) => crate::reports::default_report(ReportRows::Orders),
-        Some(report) => match parse_json(&report.to_string()) {
-            Ok(report) => report,
-            Err(errors) => return under("report", errors),
-        },
-    };
-    match engine.invoice_run(&run) {
-        Answer::Success { result } => to_json(&crate::reports::csv(&result, &definition)),
-        Answer::Failure { errors } => failure(errors),
-    }
 }
 
 /// Where the orders of a request of `query` keep their lines, as keys from the root: the
@@ -1160,12 +1089,12 @@ mod tests {
             (r#"{"run":{},"x":1}"#, ("E0101", "x")),
             (r#"{"run":{"orders":[]}}"#, ("E0101", "run.period")),
         ] {
-            let answer = report_csv(&engine, request);
+            let answer = engine.report_csv_json(request);
             let value: serde_json::Value = serde_json::from_str(&answer).unwrap();
             assert_eq!(value["errors"][0]["code"], code_and_path.0, "{answer}");
             assert_eq!(value["errors"][0]["path"], code_and_path.1, "{answer}");
         }
-        let answer = report_csv(&engine, r#"{"run":{"period":"2026-11","orders":[]}}"#);
+        let answer = engine.report_csv_json(r#"{"run":{"period":"2026-11","orders":[]}}"#);
         let value: serde_json::Value = serde_json::from_str(&answer).unwrap();
         assert_eq!(value["type"], "success", "{answer}");
         assert!(

@@ -191,6 +191,78 @@ impl Engine {
         answer_json(parse_json(request).map(|r| self.invoice_run(&r)))
     }
 
+    /// An invoice run written as a CSV report, like the `reportCsv` kind of the
+    /// conformance corpus: `request` is `{"run": <InvoiceRunRequest>, "report":
+    /// <ReportDefinition>}`, no other keys; without `report` (or with `null`) the default
+    /// orders report applies. The answer is `{"type":"success","result":"<csv text>"}`, the
+    /// run's failure, or the report's (an unknown column is `E0605`). A `run` or `report`
+    /// that does not parse is `E0101` with its path under `run` or `report`; a missing `run`
+    /// or an unknown key is `E0101` at that key. One copy for the ABI, servers and tests.
+    pub fn report_csv_json(&self, request: &str) -> String {
+        let failure = |errors: Vec<EvalError>| to_json(&Answer::<String>::Failure { errors });
+        use crate::contract::{InvoiceRunRequest, ReportDefinition, ReportRows};
+        use crate::engine::parse_json;
+        use serde_json::Value;
+        let malformed = |message: String, path: &str| {
+            failure(vec![request_error(ErrorCode::MalformedJson, message, path)])
+        };
+        let under = |prefix: &str, errors: Vec<EvalError>| {
+            failure(
+                errors
+                    .into_iter()
+                    .map(|mut e| {
+                        e.path = e.path.map(|p| {
+                            if p.is_empty() {
+                                prefix.to_owned()
+                            } else {
+                                format!("{prefix}.{p}")
+                            }
+                        });
+                        e
+                    })
+                    .collect(),
+            )
+        };
+        if request.len() > MAX_JSON_BYTES {
+            return failure(vec![request_error(
+                ErrorCode::InputTooLarge,
+                format!(
+                    "input is {} bytes, more than the limit of {MAX_JSON_BYTES}",
+                    request.len()
+                ),
+                "",
+            )]);
+        }
+        let value: Value = match serde_json::from_str(request) {
+            Ok(value) => value,
+            Err(e) => return malformed(e.to_string(), ""),
+        };
+        let Some(object) = value.as_object() else {
+            return malformed("a reportCsv request is an object".into(), "");
+        };
+        if let Some(key) = object.keys().find(|k| *k != "run" && *k != "report") {
+            return malformed(format!("unknown field `{key}`"), key);
+        }
+        let Some(run) = object.get("run") else {
+            return malformed("missing field `run`".into(), "run");
+        };
+        let run: InvoiceRunRequest = match parse_json(&run.to_string()) {
+            Ok(run) => run,
+            Err(errors) => return under("run", errors),
+        };
+        let definition: ReportDefinition = match object.get("report") {
+            None | Some(Value::Null) => crate::reports::default_report(ReportRows::Orders),
+            Some(report) => match parse_json(&report.to_string()) {
+                Ok(report) => report,
+                Err(errors) => return under("report", errors),
+            },
+        };
+        match self.invoice_run(&run) {
+            Answer::Success { result } => to_json(&crate::reports::csv(&result, &definition)),
+            Answer::Failure { errors } => failure(errors),
+        }
+    }
+
     pub fn badges_json(&self, request: &str) -> String {
         answer_json(parse_json(request).map(|r| self.badges(&r)))
     }

@@ -69,65 +69,8 @@ fn answer(kind: &str, source: &str, directory: Option<&str>, request: Option<&st
         ("badges", Some(request)) => engine.badges_json(request),
         ("progress", Some(request)) => engine.progress_json(request),
         ("invoiceRun", Some(request)) => engine.invoice_run_json(request),
-        ("reportCsv", Some(request)) => report_csv(&engine, request),
+        ("reportCsv", Some(request)) => engine.report_csv_json(request),
         _ => panic!("kind `{kind}` with request {request:?}"),
-    }
-}
-
-/// A `reportCsv` case (tests/conformance/README.md): the invoice run `request.run`, then
-/// the CSV report `request.report` (default: the orders report). As in tests/conformance.rs.
-fn report_csv(engine: &Engine, request: &str) -> String {
-    use procura::contract::{EvalError, InvoiceRunRequest, ReportDefinition, ReportRows};
-    use procura::engine::parse_json;
-    use procura::errors::{request_error, ErrorCode};
-    let failure = |errors: Vec<EvalError>| to_json(&Answer::<String>::Failure { errors });
-    let malformed = |message: String, path: &str| {
-        failure(vec![request_error(ErrorCode::MalformedJson, message, path)])
-    };
-    let under = |prefix: &str, errors: Vec<EvalError>| {
-        failure(
-            errors
-                .into_iter()
-                .map(|mut e| {
-                    e.path = e.path.map(|p| {
-                        if p.is_empty() {
-                            prefix.to_owned()
-                        } else {
-                            format!("{prefix}.{p}")
-                        }
-                    });
-                    e
-                })
-                .collect(),
-        )
-    };
-    let value: Value = match serde_json::from_str(request) {
-        Ok(value) => value,
-        Err(e) => return malformed(e.to_string(), ""),
-    };
-    let Some(object) = value.as_object() else {
-        return malformed("a reportCsv request is an object".into(), "");
-    };
-    if let Some(key) = object.keys().find(|k| *k != "run" && *k != "report") {
-        return malformed(format!("unknown field `{key}`"), key);
-    }
-    let Some(run) = object.get("run") else {
-        return malformed("missing field `run`".into(), "run");
-    };
-    let run: InvoiceRunRequest = match parse_json(&run.to_string()) {
-        Ok(run) => run,
-        Err(errors) => return under("run", errors),
-    };
-    let definition: ReportDefinition = match object.get("report") {
-        None | Some(Value::Null) => procura::reports::default_report(ReportRows::Orders),
-        Some(report) => match parse_json(&report.to_string()) {
-            Ok(report) => report,
-            Err(errors) => return under("report", errors),
-        },
-    };
-    match engine.invoice_run(&run) {
-        Answer::Success { result } => to_json(&procura::reports::csv(&result, &definition)),
-        Answer::Failure { errors } => failure(errors),
     }
 }
 

@@ -76,7 +76,7 @@ impl Case {
             Some(Query::Badges) => engine.badges_json(request),
             Some(Query::Progress) => engine.progress_json(request),
             Some(Query::InvoiceRun) => engine.invoice_run_json(request),
-            Some(Query::ReportCsv) => native_report_csv(&engine, request),
+            Some(Query::ReportCsv) => engine.report_csv_json(request),
             None => panic!("{}: not a query case", self.name),
         }
     }
@@ -248,68 +248,7 @@ pub fn maple_native(query: Query, request: &str) -> String {
         Query::Badges => engine.badges_json(request),
         Query::Progress => engine.progress_json(request),
         Query::InvoiceRun => engine.invoice_run_json(request),
-        Query::ReportCsv => native_report_csv(&engine, request),
-    }
-}
-
-/// The `reportCsv` kind of the conformance corpus, natively: what `report_csv` in
-/// `tests/conformance.rs` does (`{"run": …, "report": …}`), the answer the module's
-/// `procura_report_csv` must give byte for byte.
-pub fn native_report_csv(engine: &procura::Engine, request: &str) -> String {
-    use procura::contract::{Answer, InvoiceRunRequest, ReportDefinition, ReportRows};
-    use procura::engine::{parse_json, to_json};
-    let malformed = |message: String, path: &str| {
-        to_json(&Answer::<String>::Failure {
-            errors: vec![procura::errors::request_error(
-                procura::errors::ErrorCode::MalformedJson,
-                message,
-                path,
-            )],
-        })
-    };
-    let under = |prefix: &str, errors: Vec<procura::contract::EvalError>| {
-        let errors = errors
-            .into_iter()
-            .map(|mut e| {
-                e.path = e.path.map(|p| {
-                    if p.is_empty() {
-                        prefix.to_owned()
-                    } else {
-                        format!("{prefix}.{p}")
-                    }
-                });
-                e
-            })
-            .collect();
-        to_json(&Answer::<String>::Failure { errors })
-    };
-    let value: Value = match serde_json::from_str(request) {
-        Ok(value) => value,
-        Err(e) => return malformed(e.to_string(), ""),
-    };
-    let Some(object) = value.as_object() else {
-        return malformed("a reportCsv request is an object".into(), "");
-    };
-    if let Some(key) = object.keys().find(|k| *k != "run" && *k != "report") {
-        return malformed(format!("unknown field `{key}`"), key);
-    }
-    let Some(run) = object.get("run") else {
-        return malformed("missing field `run`".into(), "run");
-    };
-    let run: InvoiceRunRequest = match parse_json(&run.to_string()) {
-        Ok(run) => run,
-        Err(errors) => return under("run", errors),
-    };
-    let definition: ReportDefinition = match object.get("report") {
-        None | Some(Value::Null) => procura::reports::default_report(ReportRows::Orders),
-        Some(report) => match parse_json(&report.to_string()) {
-            Ok(report) => report,
-            Err(errors) => return under("report", errors),
-        },
-    };
-    match engine.invoice_run(&run) {
-        Answer::Success { result } => to_json(&procura::reports::csv(&result, &definition)),
-        Answer::Failure { errors } => to_json(&Answer::<String>::Failure { errors }),
+        Query::ReportCsv => engine.report_csv_json(request),
     }
 }
 
