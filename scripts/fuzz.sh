@@ -27,7 +27,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
   duration=$1
   shift
 fi
-all_targets=(parse_check_format policy_compile evaluate_json workflow invoice_run)
+all_targets=(parse_check_format policy_compile evaluate_json workflow invoice_run abi_entry)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 sanitizer=${FUZZ_SANITIZER:-none}
@@ -36,6 +36,7 @@ sanitizer=${FUZZ_SANITIZER:-none}
 max_len() {
   case $1 in
     parse_check_format | policy_compile) echo 16384 ;;
+    abi_entry) echo 8192 ;;
     *) echo 65536 ;;
   esac
 }

@@ -738,7 +738,7 @@ pub unsafe extern "C" fn procura_compile(
 ///
 /// As [`procura_compile`].
 #[allow(unsafe_code)]
-unsafe fn compile_buffers(
+pub unsafe fn compile_buffers(
     src_ptr: *const u8,
     src_len: usize,
     dir_ptr: *const u8,
@@ -779,7 +779,12 @@ unsafe fn query_export(handle: u32, which: Query, req_ptr: *const u8, req_len: u
 ///
 /// As [`query_export`].
 #[allow(unsafe_code)]
-unsafe fn query_buffer(handle: u32, which: Query, req_ptr: *const u8, req_len: usize) -> String {
+pub unsafe fn query_buffer(
+    handle: u32,
+    which: Query,
+    req_ptr: *const u8,
+    req_len: usize,
+) -> String {
     // SAFETY: forwarded from the caller's contract; `input` checks the bounds.
     match unsafe { input(req_ptr, req_len, "request") } {
         Ok(request) => query(handle, which, request),
