@@ -69,7 +69,7 @@ def seeds():
     t = tables()
     policies = sorted(glob.glob(os.path.join(ROOT, "examples", "*.procura")))
     policies += sorted(glob.glob(os.path.join(CONFORMANCE, "policies", "**", "*.procura"), recursive=True))
-    out = {name: [] for name in ("parse_check_format", "policy_compile", "evaluate_json", "workflow", "invoice_run")}
+    out = {name: [] for name in ("parse_check_format", "policy_compile", "evaluate_json", "workflow", "invoice_run", "abi_entry")}
     for path in policies:
         out["parse_check_format"].append(read(path))
         out["policy_compile"].append(read(path))
@@ -99,6 +99,13 @@ def seeds():
         progress = dict(request, **json.loads(example(name)))
         add("workflow", "WORKFLOW_PAIRS", *maple, json.dumps(progress).encode())
     add("invoice_run", "INVOICE_PAIRS", *maple, example("maple.orders-2026-11.json"))
+    # abi_entry: byte 0 the export, byte 1 the pointer mode, then offset and length (u32
+    # little-endian), then the memory lent to the exports (fuzz/src/abi_oracle.rs).
+    memory = example("maple.request.json")
+    for export in range(8):
+        for mode, offset, length in ((0, 0, len(memory)), (0, 5, 10), (1, 0, 5), (2, 1, 1), (3, 0, 2), (4, 12345, 3), (0, 0, 0)):
+            head = bytes([export, mode]) + offset.to_bytes(4, "little") + length.to_bytes(4, "little")
+            out["abi_entry"].append(head + memory)
     return out
 
 
