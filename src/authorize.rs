@@ -3,7 +3,8 @@
 
 use crate::compile::{CompiledPolicy, GroupId};
 use crate::contract::{
-    Answer, AuthorizeDecision, AuthorizeRequest, EvalError, Permission, PolicyRef, RoleAssignment,
+    Answer, AuthorizeDecision, AuthorizeRequest, EvalError, GrantedAction, Permission, Permissions,
+    PermissionsRequest, PolicyRef, RoleAssignment,
 };
 use crate::errors::{request_error, ErrorCode};
 use crate::eval::resolve_person;
@@ -123,4 +124,64 @@ pub fn authorize(
         },
     };
     Answer::Success { result }
+}
+
+/// Every action `request.user` may take in `request.group`, each with the assignment that
+/// grants it, by the same rule as [`authorize`]; actions in name order.
+pub fn permissions(
+    policy: &CompiledPolicy,
+    people: &People,
+    request: &PermissionsRequest,
+) -> Answer<Permissions> {
+    let mut errors = Vec::new();
+    let user = resolve_person(
+        &request.user,
+        request.user_profile.as_ref(),
+        policy,
+        people,
+        "user",
+        ErrorCode::UnknownUser,
+    );
+    let group = policy.group_ids.get(&request.group).copied();
+    if group.is_none() {
+        errors.push(request_error(
+            ErrorCode::UnknownGroup,
+            format!("unknown group `{}`", request.group),
+            "group",
+        ));
+    }
+    let user = match user {
+        Ok(user) => Some(user),
+        Err(mut problems) => {
+            errors.append(&mut problems);
+            None
+        }
+    };
+    let (Some(user), Some(group), true) = (user, group, errors.is_empty()) else {
+        return Answer::Failure { errors };
+    };
+    let allowed = policy
+        .actions
+        .iter()
+        .filter_map(|action| {
+            granting(policy, &user, action, group).map(|(role, assigned)| GrantedAction {
+                action: action.clone(),
+                assignment: RoleAssignment {
+                    role: role.clone(),
+                    group: policy.group_name(*assigned).to_owned(),
+                },
+            })
+        })
+        .collect();
+    Answer::Success {
+        result: Permissions {
+            user: request.user.clone(),
+            group: request.group.clone(),
+            allowed,
+            policy: PolicyRef {
+                name: policy.name.clone(),
+                hash: policy.hash.clone(),
+            },
+        },
+    }
 }

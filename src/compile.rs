@@ -71,6 +71,11 @@ pub struct CompiledPolicy {
     /// Custom field name → slot.
     pub field_slots: BTreeMap<String, usize>,
     pub tests: Vec<ast::TestDecl>,
+    /// Every named declaration (rules, preferences, approvals, budgets, splits, payment,
+    /// ship-to, PO-number and invoice rules, fields), in source order, for listings.
+    pub declared: Vec<Declared>,
+    /// Category aliases: `(alias, category id, title)`, in source order.
+    pub categories: Vec<(String, String, Option<String>)>,
     /// Category key → line rules and preferences naming it; see [`for_each_category_key`]. Only
     /// ever looked up, never iterated, so its order cannot reach an output; the hasher has
     /// fixed keys, so it behaves the same on every runtime.
@@ -180,7 +185,19 @@ pub enum Target {
 #[derive(Debug, Clone)]
 pub struct Group {
     pub name: String,
+    /// What people read, e.g. `North Campus`; `None` when the policy gives none.
+    pub title: Option<String>,
     pub parent: Option<GroupId>,
+}
+
+/// A named declaration as a listing shows it: `(kind, id, title, span)`, e.g.
+/// `("rule", "laptops_it_only", Some("Laptops are bought by IT"), …)`.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub kind: &'static str,
+    pub id: String,
+    pub title: Option<String>,
+    pub span: SourceSpan,
 }
 
 /// Which buying groups a rule applies to, one flag per group.
@@ -519,6 +536,7 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
         .iter()
         .map(|g| Group {
             name: g.name.clone(),
+            title: g.title.clone(),
             parent: g.parent,
         })
         .collect();
@@ -549,6 +567,8 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
         fields: Vec::new(),
         field_slots: model.field_ids.clone(),
         tests: Vec::new(),
+        declared: Vec::new(),
+        categories: Vec::new(),
         category_index: CategoryIndex::default(),
         uncategorised: Vec::new(),
         line_scopes: Vec::new(),
@@ -558,6 +578,16 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
     };
     for declaration in &policy.declarations {
         compiler.declaration(declaration, &mut compiled);
+        if let Some(declared) = declared(declaration, &index) {
+            compiled.declared.push(declared);
+        }
+        if let Declaration::Category(category) = declaration {
+            compiled.categories.push((
+                category.name.name.clone(),
+                category.id.value.clone(),
+                category.title.as_ref().map(|t| t.value.clone()),
+            ));
+        }
     }
     compiled.by_group = (0..compiled.groups.len())
         .map(|_| std::sync::OnceLock::new())
@@ -570,6 +600,36 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
         .map(|(slot, category)| (category, slot))
         .collect();
     compiled
+}
+
+/// The listing entry of a named declaration; `None` for the header, actions, roles,
+/// groups, categories and tests, which listings show in their own places.
+fn declared(declaration: &Declaration, index: &LineIndex<'_>) -> Option<Declared> {
+    let title = |t: &Option<ast::Str>| t.as_ref().map(|t| t.value.clone());
+    let (kind, name, title, span) = match declaration {
+        Declaration::Rule(d) => ("rule", &d.name, title(&d.title), d.span),
+        Declaration::Prefer(d) => ("prefer", &d.name, title(&d.title), d.span),
+        Declaration::Approval(d) => ("approval", &d.name, title(&d.title), d.span),
+        Declaration::Budget(d) => ("budget", &d.name, title(&d.title), d.span),
+        Declaration::Split(d) => ("split", &d.name, title(&d.title), d.span),
+        Declaration::Payment(d) => ("payment", &d.name, None, d.span),
+        Declaration::ShipTo(d) => ("shipTo", &d.name, None, d.span),
+        Declaration::PoNumber(d) => ("poNumber", &d.name, None, d.span),
+        Declaration::Invoice(d) => ("invoice", &d.name, Some(d.template.value.clone()), d.span),
+        Declaration::Field(d) => (
+            "field",
+            &d.name,
+            d.title.as_ref().map(|t| t.default.value.clone()),
+            d.span,
+        ),
+        _ => return None,
+    };
+    Some(Declared {
+        kind,
+        id: name.name.clone(),
+        title,
+        span: index.span(span),
+    })
 }
 
 struct Compiler<'a> {

@@ -1158,3 +1158,97 @@ pub struct DeclaredField {
     /// The buying groups where the field is required; empty when it is optional.
     pub required_in: Vec<String>,
 }
+
+/// What a storefront lists about a policy (`Engine::outline`): its groups, roles, actions,
+/// categories, custom fields and named rules, with their titles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyOutline {
+    pub policy: PolicyRef,
+    pub currency: String,
+    pub default_locale: String,
+    /// The group tree, parents before children.
+    pub groups: Vec<GroupOutline>,
+    pub roles: Vec<RoleOutline>,
+    /// Every action of the vocabulary, by name.
+    pub actions: Vec<String>,
+    pub categories: Vec<CategoryOutline>,
+    pub fields: Vec<DeclaredField>,
+    /// Named declarations in source order (rules, preferences, approvals, budgets, …).
+    pub rules: Vec<RuleOutline>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct GroupOutline {
+    pub id: String,
+    /// The title, or the id when the policy gives none.
+    pub title: String,
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RoleOutline {
+    pub id: String,
+    /// Every action the role grants, `extends` included, by name.
+    pub actions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CategoryOutline {
+    /// The alias the policy declares, e.g. `laptops`.
+    pub alias: String,
+    /// The category id, e.g. `electronics/computers/laptops`.
+    pub id: String,
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RuleOutline {
+    pub id: String,
+    /// `rule`, `prefer`, `approval`, `budget`, `split`, `payment`, `shipTo`, `poNumber`,
+    /// `invoice` or `field`.
+    pub kind: String,
+    /// The title (an invoice rule's template), or the id when the policy gives none.
+    pub title: String,
+    pub span: SourceSpanValue,
+}
+
+/// Every action a user may take in a group, each with the assignment that grants it
+/// (`Engine::permissions`): `authorize` for all actions at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PermissionsRequest {
+    pub user: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_profile: Option<User>,
+    pub group: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Permissions {
+    pub user: String,
+    pub group: String,
+    /// The actions allowed, by name, each with the first assignment granting it.
+    pub allowed: Vec<GrantedAction>,
+    pub policy: PolicyRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct GrantedAction {
+    pub action: String,
+    pub assignment: RoleAssignment,
+}

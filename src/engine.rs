@@ -150,6 +150,68 @@ impl Engine {
             .collect()
     }
 
+    /// What a storefront lists about the policy: groups with titles, roles and their
+    /// actions, categories, custom fields and named rules.
+    pub fn outline(&self) -> PolicyOutline {
+        let policy = &self.policy;
+        let groups = policy
+            .groups
+            .iter()
+            .map(|g| GroupOutline {
+                id: g.name.clone(),
+                title: g.title.clone().unwrap_or_else(|| g.name.clone()),
+                parent: g.parent.map(|p| policy.group_name(p).to_owned()),
+            })
+            .collect();
+        let roles = policy
+            .roles
+            .iter()
+            .map(|(id, actions)| RoleOutline {
+                id: id.clone(),
+                actions: actions.iter().cloned().collect(),
+            })
+            .collect();
+        let categories = policy
+            .categories
+            .iter()
+            .map(|(alias, id, title)| CategoryOutline {
+                alias: alias.clone(),
+                id: id.clone(),
+                title: title.clone(),
+            })
+            .collect();
+        let rules = policy
+            .declared
+            .iter()
+            .map(|d| RuleOutline {
+                id: d.id.clone(),
+                kind: d.kind.to_owned(),
+                title: d.title.clone().unwrap_or_else(|| d.id.clone()),
+                span: d.span,
+            })
+            .collect();
+        PolicyOutline {
+            policy: self.policy(),
+            currency: policy.currency.code.clone(),
+            default_locale: policy.default_locale.clone(),
+            groups,
+            roles,
+            actions: policy.actions.iter().cloned().collect(),
+            categories,
+            fields: self.fields(),
+            rules,
+        }
+    }
+
+    /// Every action a user may take in a group, with the assignment granting each.
+    pub fn permissions(&self, request: &PermissionsRequest) -> Answer<Permissions> {
+        crate::authorize::permissions(&self.policy, &self.people, request)
+    }
+
+    pub fn permissions_json(&self, request: &str) -> String {
+        answer_json(parse_json(request).map(|r| self.permissions(&r)))
+    }
+
     pub fn evaluate(&self, request: &CheckoutRequest) -> Answer<Decision> {
         crate::eval::checkout(&self.policy, &self.people, request)
     }

@@ -50,6 +50,7 @@ import type {
   AuthorizeAnswer, AuthorizeRequest, BadgeAnswer, BadgeRequest, CheckoutRequest,
   DecisionAnswer, Directory, EvalError, InvoiceRunAnswer, InvoiceRunRequest,
   InvoiceRun, ProgressRequest, ReportDefinition, SourceSpan, TestReport, WorkflowAnswer,
+  DeclaredField, PolicyOutline, PermissionsRequest, PermissionsAnswer,
 } from "./types.js";
 export type * from "./types.js";
 
@@ -80,24 +81,6 @@ export type CompileResult =
 export type ReportCsvResult =
   | { type: "success"; result: string }
   | { type: "failure"; errors: EvalError[] };
-
-/** A custom field the policy declares, for a request form (`policy.fields()`). */
-export interface DeclaredField {
-  name: string;
-  /** The title in the policy's default language, and its translations by locale. */
-  title: string;
-  titles: Record<string, string>;
-  help: string | null;
-  helps: Record<string, string>;
-  on: "order" | "lines";
-  type: "text" | "number" | "money" | "date" | "oneOf";
-  /** The allowed values of a `oneOf` field. */
-  values: string[];
-  /** `#` a digit, `@` a letter, `?` any character, `*` any run. */
-  pattern: string | null;
-  /** The buying groups where the field is required; empty when it is optional. */
-  requiredIn: string[];
-}
 
 /** What `format` returns. */
 export type FormatResult =
@@ -166,6 +149,22 @@ impl Policy {
     #[wasm_bindgen(unchecked_return_type = "DeclaredField[]")]
     pub fn fields(&self) -> JsValue {
         to_js(&self.engine.fields())
+    }
+
+    /// What a storefront lists about the policy: groups with titles, roles, actions,
+    /// categories, custom fields and named rules.
+    #[wasm_bindgen(unchecked_return_type = "PolicyOutline")]
+    pub fn outline(&self) -> JsValue {
+        to_js(&self.engine.outline())
+    }
+
+    /// Every action a user may take in a group, each with the assignment granting it.
+    #[wasm_bindgen(unchecked_return_type = "PermissionsAnswer")]
+    pub fn permissions(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PermissionsRequest")] request: JsValue,
+    ) -> JsValue {
+        ask(&request, |r| self.engine.permissions(r))
     }
 
     #[wasm_bindgen(js_name = evaluateJson)]

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use procura::contract::{
     Answer, AuthorizeDecision, AuthorizeRequest, BadgeDecision, BadgeRequest, CheckoutRequest,
-    Decision, Directory, InvoiceRun, InvoiceRunRequest, ProgressRequest, ReportDefinition,
-    TestReport, WorkflowState,
+    Decision, Directory, InvoiceRun, InvoiceRunRequest, Permissions, PermissionsRequest,
+    PolicyOutline, ProgressRequest, ReportDefinition, TestReport, WorkflowState,
 };
 use schemars::{schema_for, Schema};
 
@@ -64,6 +64,15 @@ fn schemas() -> Vec<(&'static str, Schema)> {
         (
             "report-definition.schema.json",
             schema_for!(ReportDefinition),
+        ),
+        ("policy-outline.schema.json", schema_for!(PolicyOutline)),
+        (
+            "permissions-request.schema.json",
+            schema_for!(PermissionsRequest),
+        ),
+        (
+            "permissions.schema.json",
+            titled(schema_for!(Answer<Permissions>), "PermissionsAnswer"),
         ),
     ]
 }

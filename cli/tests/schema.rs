@@ -50,6 +50,9 @@ fn checked_in_schemas_match_the_types() {
         "invoice-run-request",
         "invoice-run",
         "report-definition",
+        "policy-outline",
+        "permissions-request",
+        "permissions",
     ]
     .iter()
     .map(|name| format!("{name}.schema.json"))

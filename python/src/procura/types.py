@@ -546,6 +546,111 @@ InvoiceRunAnswer = Union["InvoiceRunAnswerSuccess", "InvoiceRunAnswerFailure"]
 """What every entry point returns: `{"type": "success", …}` or `{"type": "failure", errors}`."""
 
 
+class PermissionsRequest(TypedDict):
+    """Every action a user may take in a group, each with the assignment that grants it
+    (`Engine::permissions`): `authorize` for all actions at once."""
+    group: str
+    user: str
+    userProfile: NotRequired[Optional["User"]]
+
+
+class GrantedAction(TypedDict):
+    action: str
+    assignment: "RoleAssignment"
+
+
+class Permissions(TypedDict):
+    allowed: List["GrantedAction"]
+    """The actions allowed, by name, each with the first assignment granting it."""
+    group: str
+    policy: "PolicyRef"
+    user: str
+
+
+class PermissionsAnswerSuccess(TypedDict):
+    result: "Permissions"
+    type: Literal["success"]
+
+
+class PermissionsAnswerFailure(TypedDict):
+    errors: List["EvalError"]
+    type: Literal["failure"]
+
+
+PermissionsAnswer = Union["PermissionsAnswerSuccess", "PermissionsAnswerFailure"]
+"""What every entry point returns: `{"type": "success", …}` or `{"type": "failure", errors}`."""
+
+
+class CategoryOutline(TypedDict):
+    alias: str
+    """The alias the policy declares, e.g. `laptops`."""
+    id: str
+    """The category id, e.g. `electronics/computers/laptops`."""
+    title: NotRequired[Optional[str]]
+
+
+class DeclaredField(TypedDict):
+    """A custom field a policy declares, as a form shows it (`Engine::fields`), e.g. the
+    `project` field: `{"name": "project", "title": "Project", "titles": {"fr": "Projet"},
+    "on": "order", "type": "text", "requiredIn": ["north"], …}`."""
+    help: NotRequired[Optional[str]]
+    helps: Dict[str, str]
+    name: str
+    on: str
+    """`order` or `lines`."""
+    pattern: NotRequired[Optional[str]]
+    """The mask a text value must match (`#` digit, `@` letter, `?` any, `*` any run)."""
+    requiredIn: List[str]
+    """The buying groups where the field is required; empty when it is optional."""
+    title: str
+    """The title in the policy's default language, and its translations by locale."""
+    titles: Dict[str, str]
+    type: str
+    """`text`, `number`, `money` (in the policy currency), `date` or `oneOf`."""
+    values: List[str]
+    """The allowed values of a `oneOf` field."""
+
+
+class GroupOutline(TypedDict):
+    id: str
+    parent: NotRequired[Optional[str]]
+    title: str
+    """The title, or the id when the policy gives none."""
+
+
+class RoleOutline(TypedDict):
+    actions: List[str]
+    """Every action the role grants, `extends` included, by name."""
+    id: str
+
+
+class RuleOutline(TypedDict):
+    id: str
+    kind: str
+    """`rule`, `prefer`, `approval`, `budget`, `split`, `payment`, `shipTo`, `poNumber`,
+    `invoice` or `field`."""
+    span: "SourceSpan"
+    title: str
+    """The title (an invoice rule's template), or the id when the policy gives none."""
+
+
+class PolicyOutline(TypedDict):
+    """What a storefront lists about a policy (`Engine::outline`): its groups, roles, actions,
+    categories, custom fields and named rules, with their titles."""
+    actions: List[str]
+    """Every action of the vocabulary, by name."""
+    categories: List["CategoryOutline"]
+    currency: str
+    defaultLocale: str
+    fields: List["DeclaredField"]
+    groups: List["GroupOutline"]
+    """The group tree, parents before children."""
+    policy: "PolicyRef"
+    roles: List["RoleOutline"]
+    rules: List["RuleOutline"]
+    """Named declarations in source order (rules, preferences, approvals, budgets, …)."""
+
+
 class OrderChange(TypedDict):
     """The order as it was approved, and when it changed."""
     changedAt: str
