@@ -152,13 +152,17 @@ impl Policy {
     }
 
     /// What a storefront lists about the policy: groups with titles, roles, actions,
-    /// categories, custom fields and named rules.
+    /// categories, custom fields and named rules. In the authoring build until the lean
+    /// runtime package (without the compiler) has room for it in its size budget.
+    #[cfg(feature = "wasm-back-office")]
     #[wasm_bindgen(unchecked_return_type = "PolicyOutline")]
     pub fn outline(&self) -> JsValue {
         to_js(&self.engine.outline())
     }
 
-    /// Every action a user may take in a group, each with the assignment granting it.
+    /// Every action a user may take in a group, each with the assignment granting it
+    /// (authoring build, as `outline`).
+    #[cfg(feature = "wasm-back-office")]
     #[wasm_bindgen(unchecked_return_type = "PermissionsAnswer")]
     pub fn permissions(
         &self,
