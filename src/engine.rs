@@ -53,15 +53,8 @@ impl Engine {
                 .collect());
         }
         let compiled = compile(source, &policy, &model);
-        let people = People::new(directory, &compiled).map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|mut e| {
-                    e.path = e.path.map(|p| format!("directory.{p}"));
-                    e
-                })
-                .collect::<Vec<_>>()
-        })?;
+        let people = People::new(directory, &compiled)
+            .map_err(|errors| crate::errors::under("directory", errors))?;
         Ok(Engine {
             policy: Arc::new(compiled),
             directory: Arc::new(directory.clone()),
@@ -73,21 +66,8 @@ impl Engine {
     /// Compiles from JSON directory text; `None` means an empty directory.
     pub fn from_json(source: &str, directory: Option<&str>) -> Result<Engine, Vec<EvalError>> {
         let directory = match directory {
-            Some(json) => parse_json::<Directory>(json).map_err(|errors| {
-                errors
-                    .into_iter()
-                    .map(|mut e| {
-                        e.path = e.path.map(|p| {
-                            if p.is_empty() {
-                                "directory".into()
-                            } else {
-                                format!("directory.{p}")
-                            }
-                        });
-                        e
-                    })
-                    .collect::<Vec<_>>()
-            })?,
+            Some(json) => parse_json::<Directory>(json)
+                .map_err(|errors| crate::errors::under("directory", errors))?,
             None => Directory::default(),
         };
         Engine::new(source, &directory)
@@ -268,23 +248,7 @@ impl Engine {
         let malformed = |message: String, path: &str| {
             failure(vec![request_error(ErrorCode::MalformedJson, message, path)])
         };
-        let under = |prefix: &str, errors: Vec<EvalError>| {
-            failure(
-                errors
-                    .into_iter()
-                    .map(|mut e| {
-                        e.path = e.path.map(|p| {
-                            if p.is_empty() {
-                                prefix.to_owned()
-                            } else {
-                                format!("{prefix}.{p}")
-                            }
-                        });
-                        e
-                    })
-                    .collect(),
-            )
-        };
+        let under = |prefix: &str, errors| failure(crate::errors::under(prefix, errors));
         if request.len() > MAX_JSON_BYTES {
             return failure(vec![request_error(
                 ErrorCode::InputTooLarge,

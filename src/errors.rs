@@ -151,3 +151,21 @@ pub fn rule_error(
         span: Some(span),
     }
 }
+
+/// `errors` with their JSON paths placed under `prefix`, e.g. `users[0].id` under
+/// `directory` → `directory.users[0].id`; the root path `""` becomes `prefix` itself.
+pub fn under(prefix: &str, errors: Vec<EvalError>) -> Vec<EvalError> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            e.path = e.path.map(|p| {
+                if p.is_empty() {
+                    prefix.to_owned()
+                } else {
+                    format!("{prefix}.{p}")
+                }
+            });
+            e
+        })
+        .collect()
+}

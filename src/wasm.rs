@@ -424,21 +424,7 @@ fn json_text(value: &JsValue, path: &str) -> Result<String, Vec<EvalError>> {
 #[cfg(feature = "wasm-back-office")]
 /// Puts the errors of a parsed argument under its name: `run.invoices[0]`.
 fn under<T>(name: &str, parsed: Result<T, Vec<EvalError>>) -> Result<T, Vec<EvalError>> {
-    parsed.map_err(|errors| {
-        errors
-            .into_iter()
-            .map(|mut error| {
-                error.path = error.path.map(|path| {
-                    if path.is_empty() {
-                        name.to_owned()
-                    } else {
-                        format!("{name}.{path}")
-                    }
-                });
-                error
-            })
-            .collect()
-    })
+    parsed.map_err(|errors| crate::errors::under(name, errors))
 }
 
 /// Parses a JS request as `R` and asks the engine, like the engine's `*_json` methods.

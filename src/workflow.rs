@@ -76,22 +76,6 @@ fn parse_instant(text: &str, path: String, errors: &mut Vec<EvalError>) -> Times
     })
 }
 
-fn prefixed(errors: Vec<EvalError>, prefix: &str) -> Vec<EvalError> {
-    errors
-        .into_iter()
-        .map(|mut e| {
-            e.path = e.path.map(|p| {
-                if p.is_empty() {
-                    prefix.to_owned()
-                } else {
-                    format!("{prefix}.{p}")
-                }
-            });
-            e
-        })
-        .collect()
-}
-
 impl<'a> Replay<'a> {
     fn prepare(
         policy: &CompiledPolicy,
@@ -130,7 +114,7 @@ impl<'a> Replay<'a> {
         }
         let decision = match checkout(policy, people, &request.checkout) {
             Answer::Success { result } => result,
-            Answer::Failure { errors } => return Err(prefixed(errors, "checkout")),
+            Answer::Failure { errors } => return Err(crate::errors::under("checkout", errors)),
         };
         let void_before = match (&request.change, changed_at) {
             (Some(change), Some(changed_at)) => {
