@@ -508,6 +508,11 @@ enum BodyError {
 /// Reads a whole body of at most `limit` bytes within `timeout`.
 async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<Bytes, BodyError> {
     use http_body_util::BodyExt;
+    // A declared Content-Length over the limit is refused before a byte of it is read.
+    let declared = axum::body::HttpBody::size_hint(&body).lower();
+    if usize::try_from(declared).map_or(true, |declared| declared > limit) {
+        return Err(BodyError::TooLarge);
+    }
     let limited = http_body_util::Limited::new(body, limit);
     match tokio::time::timeout(timeout, limited.collect()).await {
         Err(_) => Err(BodyError::TimedOut),
