@@ -668,7 +668,15 @@ async fn healthz() -> Response {
     json_response(StatusCode::OK, r#"{"status":"ok"}"#.to_owned(), &[])
 }
 
-async fn not_found() -> Response {
+/// Reads and drops the body of a request answered with an error, so that the client's
+/// keep-alive connection can carry its next request (an unread body closes it).
+async fn drain(service: &Service, body: Body) {
+    let config = &service.config;
+    let _ = read_body(body, config.body_limit, config.body_timeout).await;
+}
+
+async fn not_found(State(service): State<Arc<Service>>, body: Body) -> Response {
+    drain(&service, body).await;
     json_response(
         StatusCode::NOT_FOUND,
         failure_json(
@@ -680,7 +688,8 @@ async fn not_found() -> Response {
     )
 }
 
-async fn method_not_allowed() -> Response {
+async fn method_not_allowed(State(service): State<Arc<Service>>, body: Body) -> Response {
+    drain(&service, body).await;
     json_response(
         StatusCode::METHOD_NOT_ALLOWED,
         failure_json(
