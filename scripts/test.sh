@@ -23,6 +23,16 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The architecture: every import of the core follows the pipeline order, and the runtime
+# (no `authoring` feature) builds, lints and passes its tests with no parser in its tree.
+step "layers: scripts/check-layers.py, the runtime without pest"
+python3 scripts/check-layers.py
+cargo build --locked -p procura --no-default-features --lib
+if cargo tree --locked -p procura --no-default-features --edges normal | grep -q '\bpest'; then
+  printf 'the runtime build depends on pest\n' >&2
+  exit 1
+fi
+
 step "cargo test"
 cargo test --workspace --locked
 
@@ -110,7 +120,7 @@ node js/readme-example.mjs
 step "servers: build pkg/core/procura.wasm (scripts/build-core.sh)"
 scripts/build-core.sh
 
-step "servers: src/abi.rs (cargo clippy, cargo test --features abi)"
+step "servers: src/bind/abi.rs (cargo clippy, cargo test --features abi)"
 cargo clippy --locked -p procura --features abi --lib --tests -- -D warnings
 cargo test --locked -p procura --features abi --lib abi::
 

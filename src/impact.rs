@@ -459,7 +459,7 @@ pub fn csv(report: &ImpactReport) -> String {
             .map_or((String::new(), String::new()), |t| {
                 (t.amount.to_string(), t.currency.clone())
             });
-        let text = |cell: String| crate::reports::neutralize(&cell);
+        let text = |cell: String| crate::office::reports::neutralize(&cell);
         rows.push(vec![
             change.request.to_string(),
             text(change.order.clone()),

@@ -1,92 +1,45 @@
 //! Procura: a policy and approval rules engine for business purchasing.
 //!
-//! The pipeline runs one way, one module per stage: [`syntax`] (pest) → [`ast`] (typed,
-//! spanned) → [`check`] (names, types, every error at once) → evaluation. This crate is
-//! the pure core: no I/O, no clock, no platform bindings.
+//! The crate is a one-way pipeline, one folder per stage, each importing only from the
+//! stages before it (scripts/check-layers.py enforces the order):
+//!
+//! `base` (spans, money, time, categories, the language's vocabulary) ← `contract`
+//! (request and answer types, error codes, JSON) ← `syntax` (pest → typed AST, formatter)
+//! ← `check` (names, types, every error at once) ← `compile` (indexed IR) ← `eval`
+//! (checkout, badges, authorize, approval plans) ← `office` (workflow, invoicing, reports,
+//! policy tests) ← [`Engine`] and [`impact`] ← `bind` (wasm-bindgen, plain ABI).
+//!
+//! `syntax`, `check` and the construction half of `compile` are the `authoring` feature
+//! (on by default); without it the crate is the runtime alone, with no parser inside. The
+//! core is pure: no I/O, no clock, no platform bindings. Public: the facade below.
 
-#[cfg(feature = "abi")]
-pub mod abi;
-pub mod approvals;
-pub mod ast;
-pub mod authorize;
-pub mod calendar;
-pub mod check;
-pub mod compile;
+#[cfg(feature = "authoring")]
+mod authoring;
+mod base;
+mod bind;
+#[cfg(feature = "authoring")]
+mod check;
+mod compile;
 pub mod contract;
-pub mod diagnostic;
-pub mod engine;
-pub mod errors;
-pub mod eval;
-pub mod expr;
-pub mod fields;
-pub mod fmt;
+mod engine;
+mod eval;
 pub mod impact;
-pub mod invoicing;
-pub mod money;
-pub mod people;
-pub mod problem;
-pub mod reports;
-pub mod strict;
-pub mod syntax;
-pub mod testing;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals;
+mod office;
+#[cfg(feature = "authoring")]
+mod syntax;
+
+#[cfg(feature = "authoring")]
+pub use authoring::{check, check_bytes, format, CheckOutput};
+pub use base::calendar::instant;
+pub use base::diagnostic::{Diagnostic, Label, LineIndex, Severity, SourceSpan, Span};
+#[cfg(feature = "abi")]
+pub use bind::abi;
 #[cfg(feature = "wasm")]
-pub mod wasm;
-pub mod workflow;
-
-pub use diagnostic::{Diagnostic, Label, LineIndex, Severity, SourceSpan, Span};
+pub use bind::wasm;
 pub use engine::Engine;
-
-/// What checking a policy found: every diagnostic, in source order.
-#[derive(Debug, Clone)]
-pub struct CheckOutput {
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl CheckOutput {
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
-    }
-}
-
-/// Checks policy source given as raw bytes; invalid UTF-8 is a diagnostic, not a panic.
-pub fn check_bytes(source: &[u8]) -> CheckOutput {
-    match std::str::from_utf8(source) {
-        Ok(text) => check(text),
-        Err(error) => {
-            let valid = source.get(..error.valid_up_to()).unwrap_or_default();
-            let prefix = String::from_utf8_lossy(valid);
-            let at = error.valid_up_to();
-            let span = Span::new(at, at + error.error_len().unwrap_or(1));
-            let report = problem::Report::new(problem::Problem::InvalidUtf8, span);
-            CheckOutput {
-                diagnostics: vec![report.locate(&LineIndex::new(&prefix))],
-            }
-        }
-    }
-}
-
-/// Checks policy source, e.g. `check("policy \"x\" { currency CAD }")`.
-pub fn check(source: &str) -> CheckOutput {
-    let reports = match syntax::parse(source) {
-        Err(reports) => reports,
-        Ok(policy) => check::check(&policy).1,
-    };
-    let index = LineIndex::new(source);
-    CheckOutput {
-        diagnostics: reports.into_iter().map(|r| r.locate(&index)).collect(),
-    }
-}
-
-/// Formats policy source in the one canonical layout, or returns why it cannot.
-pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
-    match syntax::parse(source) {
-        Ok(policy) => Ok(fmt::print(&policy, source)),
-        Err(reports) => {
-            let index = LineIndex::new(source);
-            Err(reports
-                .into_iter()
-                .map(|report| report.locate(&index))
-                .collect())
-        }
-    }
-}
+pub use office::reports;
+#[cfg(feature = "authoring")]
+pub use syntax::MAX_SOURCE_BYTES;

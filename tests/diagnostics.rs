@@ -22,7 +22,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use procura::{syntax, Diagnostic, LineIndex};
+use procura::Diagnostic;
 
 const CASES: &str = "tests/front/cases";
 const MIN_CASES: usize = 45;
@@ -101,9 +101,8 @@ fn diagnostics(bytes: &[u8], checker: bool) -> Vec<Diagnostic> {
     let mut diagnostics = procura::check_bytes(bytes).diagnostics;
     if !checker {
         if let Ok(source) = std::str::from_utf8(bytes) {
-            if let Err(reports) = syntax::parse(source) {
-                let index = LineIndex::new(source);
-                diagnostics.extend(reports.into_iter().map(|r| r.locate(&index)));
+            if let Err(parse_errors) = procura::format(source) {
+                diagnostics.extend(parse_errors);
             }
         }
     }
@@ -124,7 +123,7 @@ fn render(diagnostics: &[Diagnostic]) -> String {
     out
 }
 
-/// Parse-level codes, observable through `syntax::parse` alone.
+/// Parse-level codes, observable through `procura::format` alone.
 fn is_syntax(code: &str) -> bool {
     code.starts_with("P00") && code != "P0001"
 }
@@ -229,7 +228,7 @@ fn cases_are_well_formed_and_cover_every_code() {
         );
         numbers.push(number);
     }
-    let catalogue = std::fs::read_to_string(root().join("src/problem.rs")).unwrap();
+    let catalogue = std::fs::read_to_string(root().join("src/syntax/problem.rs")).unwrap();
     let codes: Vec<&str> = catalogue
         .split("=> \"")
         .skip(1)
@@ -238,7 +237,7 @@ fn cases_are_well_formed_and_cover_every_code() {
         .collect();
     assert!(
         codes.len() > 50,
-        "could not read the codes of src/problem.rs"
+        "could not read the codes of src/syntax/problem.rs"
     );
     for case in &cases {
         assert!(
@@ -260,12 +259,9 @@ fn cases_are_well_formed_and_cover_every_code() {
 #[test]
 fn source_too_large() {
     let mut source = String::from("policy \"Large\" {\n  currency CAD\n}\n");
-    source.push_str(&" ".repeat(syntax::MAX_SOURCE_BYTES));
-    let reports = syntax::parse(&source).expect_err("a source over the limit must not parse");
-    assert!(
-        reports.iter().any(|r| r.problem.code() == "P0002"),
-        "{reports:?}"
-    );
+    source.push_str(&" ".repeat(procura::MAX_SOURCE_BYTES));
+    let reports = procura::format(&source).expect_err("a source over the limit must not parse");
+    assert!(reports.iter().any(|r| r.code == "P0002"), "{reports:?}");
     if checker_active() {
         let output = procura::check(&source);
         assert!(

@@ -12,7 +12,7 @@
 //! must produce that code (from the parser for `P00xx`, from the checker otherwise, and
 //! then it must parse). Every `examples/*.procura`, including the ten scenarios of the
 //! design, must do the same as a clean block. The diagnostics table must list every code
-//! of `src/problem.rs`.
+//! of `src/syntax/problem.rs`.
 //!
 //! Checker-based assertions apply once `procura::check` reports anything at all; until
 //! then they are skipped with a note, and the parse assertions still run.
@@ -20,7 +20,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use procura::{syntax, Diagnostic, LineIndex};
+use procura::Diagnostic;
 
 const LANGUAGE_MD: &str = "docs/language.md";
 
@@ -109,14 +109,9 @@ fn render(diagnostics: &[Diagnostic]) -> String {
     out
 }
 
+/// The parse errors of `source`: formatting fails exactly when parsing does, with them.
 fn parse_errors(source: &str) -> Vec<Diagnostic> {
-    match syntax::parse(source) {
-        Ok(_) => Vec::new(),
-        Err(reports) => {
-            let index = LineIndex::new(source);
-            reports.into_iter().map(|r| r.locate(&index)).collect()
-        }
-    }
+    procura::format(source).err().unwrap_or_default()
 }
 
 /// What is wrong with a policy that should be clean, or `None`.
@@ -231,9 +226,9 @@ fn doc_blocks_are_formatted() {
     assert!(failures.is_empty(), "{failures}");
 }
 
-/// Every code the catalogue defines, read from `src/problem.rs`: `=> "P0201",`.
+/// Every code the catalogue defines, read from `src/syntax/problem.rs`: `=> "P0201",`.
 fn catalogue_codes() -> Vec<String> {
-    let source = read(&root().join("src/problem.rs"));
+    let source = read(&root().join("src/syntax/problem.rs"));
     let mut codes: Vec<String> = source
         .split("=> \"")
         .skip(1)
@@ -245,7 +240,7 @@ fn catalogue_codes() -> Vec<String> {
     codes.dedup();
     assert!(
         codes.len() > 50,
-        "could not read the codes of src/problem.rs"
+        "could not read the codes of src/syntax/problem.rs"
     );
     codes
 }
@@ -265,7 +260,7 @@ fn diagnostics_table_lists_every_code() {
         if let Some(code) = block.expect {
             assert!(
                 catalogue_codes().contains(&code),
-                "{LANGUAGE_MD}:{}: `fail-{code}` is not a code of src/problem.rs",
+                "{LANGUAGE_MD}:{}: `fail-{code}` is not a code of src/syntax/problem.rs",
                 block.line
             );
         }

@@ -18,8 +18,8 @@
 
 use std::path::{Path, PathBuf};
 
+use procura::contract::json::to_json;
 use procura::contract::{Answer, PolicyRef, TestReport};
-use procura::engine::to_json;
 use procura::{Diagnostic, Engine};
 use serde::Serialize;
 use serde_json::{json, Value};

@@ -7,8 +7,8 @@
 #[test]
 fn maple_parses() {
     let src = std::fs::read_to_string("examples/maple.procura").unwrap();
-    match procura::syntax::parse(&src) {
-        Ok(p) => assert!(p.declarations.len() > 10),
-        Err(e) => panic!("{e:#?}"),
-    }
+    let output = procura::check(&src);
+    assert!(!output.has_errors(), "{:#?}", output.diagnostics);
+    let engine = procura::Engine::new(&src, &Default::default()).unwrap();
+    assert!(engine.outline().groups.len() > 3);
 }

@@ -123,9 +123,14 @@ proptest! {
         let output = procura::check_bytes(&bytes);
         if let Ok(text) = std::str::from_utf8(&bytes) {
             assert_well_located(text, &output);
-            // Formatting succeeds exactly when the policy parses.
-            let parses = procura::syntax::parse(text).is_ok();
-            prop_assert_eq!(procura::format(text).is_ok(), parses);
+            // A policy that does not format has an error; one that does formats to a
+            // fixpoint.
+            match procura::format(text) {
+                Ok(formatted) => {
+                    prop_assert_eq!(procura::format(&formatted).ok(), Some(formatted));
+                }
+                Err(_) => prop_assert!(output.has_errors()),
+            }
             // A policy that checks cleanly compiles into an engine.
             if !output.has_errors() {
                 prop_assert!(procura::Engine::new(text, &Default::default()).is_ok());

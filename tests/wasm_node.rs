@@ -5,7 +5,7 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-//! The JS API of the npm package (src/wasm.rs) driven through `JsValue`s and the generated
+//! The JS API of the npm package (src/bind/wasm.rs) driven through `JsValue`s and the generated
 //! JS glue, under Node. tests/wasm_browser.rs runs these same tests in headless Chromium.
 //!
 //! Run: `cargo test --target wasm32-unknown-unknown --features wasm --test wasm_node
@@ -209,7 +209,8 @@ fn progress_and_invoice_runs_answer_like_the_engine() {
 
     // Its CSV reports: the default orders report, a saved one, and bad arguments.
     let result = get(&run, "result");
-    let native_run = match engine.invoice_run(&procura::engine::parse_json(&text).unwrap()) {
+    let native_run = match engine.invoice_run(&procura::contract::json::parse_json(&text).unwrap())
+    {
         procura::contract::Answer::Success { result } => result,
         procura::contract::Answer::Failure { errors } => panic!("{errors:?}"),
     };

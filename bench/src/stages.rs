@@ -1,11 +1,11 @@
 //! Helpers the benches and the profiling binary share: which sizes a run covers, and the
 //! approval-plan stage on its own.
 
-use procura::approvals::{self, Ask, Plan};
 use procura::contract::CheckoutRequest;
-use procura::expr::{LineFacts, OrderFacts, Scope};
-use procura::money::Currency;
-use procura::people::People;
+use procura::internals::Currency;
+use procura::internals::People;
+use procura::internals::{approvals, Ask, Plan};
+use procura::internals::{LineFacts, OrderFacts, Scope};
 use procura::Engine;
 use rust_decimal::Decimal;
 
@@ -52,7 +52,7 @@ impl PlanStage {
         directory: &procura::contract::Directory,
         request: &CheckoutRequest,
     ) -> Option<PlanStage> {
-        let policy = engine.compiled();
+        let policy = procura::internals::compiled(engine);
         let people = People::new(directory, policy).ok()?;
         let buyer = people.get(&request.buyer)?.user.clone();
         let currency = Currency::of(&request.order.currency)?;
@@ -99,7 +99,7 @@ impl PlanStage {
 
     /// How many levels the stage merges.
     pub fn asks(&self, engine: &Engine) -> usize {
-        let policy = engine.compiled();
+        let policy = procura::internals::compiled(engine);
         policy
             .approvals
             .iter()
@@ -109,7 +109,7 @@ impl PlanStage {
     }
 
     pub fn run(&self, engine: &Engine) -> Plan {
-        let policy = engine.compiled();
+        let policy = procura::internals::compiled(engine);
         let asks: Vec<Ask<'_>> = policy
             .approvals
             .iter()

@@ -102,7 +102,7 @@ fn the_policy_beside_the_buyer_keeps_a_tenth_in_scope() {
     let group_name = org.groups[group].name.clone();
     let in_scope = |spec: &workload::PolicySpec| {
         let engine = procura::Engine::new(&spec.source, &Default::default()).unwrap();
-        let policy = engine.compiled();
+        let policy = procura::internals::compiled(&engine);
         let id = policy.group_ids[&group_name];
         let rules = policy.rules_for(id);
         rules.approvals.len() + rules.order_rules.len() + rules.budgets.len()

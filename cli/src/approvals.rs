@@ -29,13 +29,13 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use procura::contract::errors::{request_error, ErrorCode};
+use procura::contract::json::parse_json;
 use procura::contract::{
     Answer, CheckoutRequest, EvalError, LevelProgress, OrderChange, ProgressRequest, QuorumSpec,
     Step, WorkflowEvent, WorkflowState, WorkflowStatus,
 };
-use procura::engine::parse_json;
-use procura::errors::{request_error, ErrorCode};
-use procura::eval::instant;
+use procura::instant;
 use serde::Deserialize;
 
 use crate::files::{self, Input};

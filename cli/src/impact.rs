@@ -11,8 +11,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use procura::contract::json::parse_json;
 use procura::contract::{CheckoutRequest, EvalError};
-use procura::engine::parse_json;
 use procura::impact::{impact, ImpactReport, OrderImpact, RuleRef};
 use serde_json::Value;
 

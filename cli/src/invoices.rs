@@ -32,12 +32,12 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use procura::contract::errors::{request_error, ErrorCode};
+use procura::contract::json::parse_json;
 use procura::contract::{
     Answer, EvalError, Invoice, InvoiceRun, InvoiceRunRequest, RawOrder, ReportDefinition,
     ReportRows,
 };
-use procura::engine::parse_json;
-use procura::errors::{request_error, ErrorCode};
 use procura::reports;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;

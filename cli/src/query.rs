@@ -8,9 +8,9 @@
 
 use std::path::PathBuf;
 
+use procura::contract::errors::{request_error, ErrorCode};
+use procura::contract::json::parse_json;
 use procura::contract::{Answer, EvalError};
-use procura::engine::parse_json;
-use procura::errors::{request_error, ErrorCode};
 use procura::Engine;
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -147,7 +147,7 @@ fn test_file(
             .diagnostics
             .into_iter()
             .filter(procura::Diagnostic::is_error)
-            .map(procura::engine::diagnostic_error)
+            .map(procura::contract::json::diagnostic_error)
             .collect();
         return Ok(FileReport {
             path,

@@ -7,7 +7,7 @@
 //! End-to-end tests of `procura invoices` on the Maple example month
 //! (`examples/maple.orders-2026-11.json`).
 //!
-//! What the run must give, from docs/evaluation.md and src/invoicing.rs: every Maple invoice
+//! What the run must give, from docs/evaluation.md and src/office/invoicing.rs: every Maple invoice
 //! rule is monthly, so November's orders are invoiced on 2026-12-01 (the default run date);
 //! north and south split by PO number (net 30, due 2026-12-31), the district office rule
 //! (district and it) splits by group and PO number (net 45, due 2027-01-15); a refund goes

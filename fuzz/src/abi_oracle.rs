@@ -1,4 +1,4 @@
-//! `abi_entry`: the core ABI's entry points (`src/abi.rs`) with arbitrary buffers.
+//! `abi_entry`: the core ABI's entry points (`src/bind/abi.rs`) with arbitrary buffers.
 //!
 //! Natively there is no linear memory: the input's tail is lent to the exports as their
 //! memory (`procura::abi::test_memory`), and the head picks an entry point and a

@@ -126,7 +126,7 @@ fn maple_through_the_abi_is_the_native_answer() {
 
 /// The native compile answer of the ABI for a policy that does not compile.
 fn native_compile_failure(errors: Vec<procura::contract::EvalError>) -> String {
-    procura::engine::to_json(&Answer::<()>::Failure { errors })
+    procura::contract::json::to_json(&Answer::<()>::Failure { errors })
 }
 
 #[test]

@@ -7,7 +7,7 @@ import { errorList, dateEl, splitWords } from "./decision-view.js";
 import { t, formatNumber } from "./i18n.js";
 import { titleOf } from "./titles.js";
 
-// The default columns of the two reports (src/reports.rs `default_report`).
+// The default columns of the two reports (src/office/reports.rs `default_report`).
 export const DEFAULT_COLUMNS = {
   orders: ["poNumber", "orderId", "orderStatus", "invoiceId", "amountDue", "currency", "dueDate", "reason"],
   invoices: ["invoiceId", "kind", "template", "group", "poNumber", "currency", "invoiceDate", "dueDate", "amountDue"],

@@ -1,0 +1,10 @@
+//! The compiled policy: the immutable, indexed form evaluation runs on ([`ir`]) and, with
+//! the `authoring` feature, its construction from a checked AST ([`lower`]).
+
+mod ir;
+#[cfg(feature = "authoring")]
+mod lower;
+
+pub use ir::*;
+#[cfg(feature = "authoring")]
+pub use lower::compile;
