@@ -8,6 +8,8 @@
 #   scripts/build-pkg.sh                 the checkout API (the package within its size budget)
 #   scripts/build-pkg.sh --back-office   plus the approval workflow and invoicing
 #                                        (`progress`, `invoiceRun`, `reportCsv`): the playground
+#   scripts/build-pkg.sh --runtime       the evaluator alone: `load` of a built artifact, no
+#                                        parser, checker or formatter inside
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,10 +19,12 @@ die() {
   exit 1
 }
 features=wasm
+cargo_features=(--features wasm)
 case "${1:-}" in
   "") ;;
-  --back-office) features=wasm-back-office ;;
-  *) die "usage: scripts/build-pkg.sh [--back-office]" ;;
+  --back-office) features=wasm-back-office cargo_features=(--features wasm-back-office) ;;
+  --runtime) features=wasm-runtime cargo_features=(--no-default-features --features wasm) ;;
+  *) die "usage: scripts/build-pkg.sh [--back-office | --runtime]" ;;
 esac
 command -v wasm-bindgen >/dev/null || die "wasm-bindgen is not on PATH: run scripts/setup.sh"
 [[ -x js/node_modules/.bin/wasm-opt ]] || die "js/node_modules is missing: run scripts/setup.sh"
@@ -31,8 +35,8 @@ read -r target_dir version < <(cargo metadata --format-version 1 --no-deps --off
     const p = m.packages.find((p) => p.name === "procura");
     console.log(m.target_directory, p.version)')
 
-step "cargo build --target wasm32-unknown-unknown --features $features --profile wasm-release"
-cargo build --locked --target wasm32-unknown-unknown --features "$features" --profile wasm-release --lib
+step "cargo build --target wasm32-unknown-unknown ${cargo_features[*]} --profile wasm-release"
+cargo build --locked --target wasm32-unknown-unknown "${cargo_features[@]}" --profile wasm-release --lib
 wasm="$target_dir/wasm32-unknown-unknown/wasm-release/procura.wasm"
 [[ -f "$wasm" ]] || die "$wasm was not built"
 

@@ -27,7 +27,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # (no `authoring` feature) builds, lints and passes its tests with no parser in its tree.
 step "layers: scripts/check-layers.py, the runtime without pest"
 python3 scripts/check-layers.py
-cargo build --locked -p procura --no-default-features --lib
+cargo clippy --locked -p procura --no-default-features --lib -- -D warnings
+cargo clippy --locked -p procura --no-default-features --lib --profile test -- -D warnings
+cargo test --locked -p procura --no-default-features --lib
 if cargo tree --locked -p procura --no-default-features --edges normal | grep -q '\bpest'; then
   printf 'the runtime build depends on pest\n' >&2
   exit 1
@@ -94,6 +96,24 @@ js/node_modules/.bin/tsc --strict --noEmit -p js
 step "www: build the playground and the checkout demo, run the browser tests"
 www/scripts/build.sh
 (cd www && npm test)
+
+# The lean runtime (docs/artifacts.md): the evaluator without the compiler, loading
+# artifacts of `procura build`. Target 200,000 bytes gzipped, not met yet: 270,014 measured
+# (BENCHMARKS.md says where the bytes go); the budget holds the line until it is.
+step "wasm: build pkg/ --runtime (load, no compiler) within its size budget; artifacts in Node"
+scripts/build-pkg.sh --runtime
+gzipped=$(gzip -9 -c pkg/web/procura_bg.wasm | wc -c)
+budget=272000
+printf 'pkg/web/procura_bg.wasm (runtime): %d bytes gzipped, budget %d (target 200000)\n' "$gzipped" "$budget"
+if ((gzipped > budget)); then
+  printf 'test.sh: the runtime pkg/web/procura_bg.wasm is over its size budget\n' >&2
+  exit 1
+fi
+if grep -q 'export function compile' pkg/web/procura.d.ts; then
+  printf 'test.sh: the runtime package exports compile\n' >&2
+  exit 1
+fi
+node js/runtime-load.mjs
 
 step "wasm: build pkg/ (checkout API) within its size budget"
 scripts/build-pkg.sh

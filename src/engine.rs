@@ -21,6 +21,11 @@ use crate::eval::people::People;
 #[derive(Debug, Clone)]
 pub struct Engine {
     policy: Arc<CompiledPolicy>,
+    /// The directory as given, for the policy's tests.
+    #[cfg_attr(
+        not(feature = "authoring"),
+        expect(dead_code, reason = "only the policy's tests read it")
+    )]
     directory: Arc<Directory>,
     people: Arc<People>,
     warnings: Arc<Vec<Diagnostic>>,
@@ -50,15 +55,54 @@ impl Engine {
         })
     }
 
+    /// Loads a policy artifact (`procura build`) with `directory`: the runtime's way in,
+    /// e.g. `Engine::load(&std::fs::read("maple.pcy")?, &directory)`. Truncated, corrupted
+    /// or hostile bytes are refused with a coded error (`E0701`–`E0703`), never guessed at.
+    pub fn load(artifact: &[u8], directory: &Directory) -> Result<Engine, Vec<EvalError>> {
+        let policy = crate::compile::artifact::decode(artifact).map_err(|error| {
+            vec![EvalError {
+                code: error.code.code().to_owned(),
+                message: error.message,
+                help: error.code.help().map(str::to_owned),
+                path: None,
+                rule: None,
+                span: None,
+            }]
+        })?;
+        Engine::with_directory(policy, Vec::new(), directory)
+    }
+
+    /// [`Engine::load`] with the directory as JSON text; `None` means an empty directory.
+    pub fn load_json(artifact: &[u8], directory: Option<&str>) -> Result<Engine, Vec<EvalError>> {
+        Engine::load(artifact, &directory_from_json(directory)?)
+    }
+
+    /// An artifact (by its magic) or policy source, with the directory as JSON text: what
+    /// hosts that accept either call.
+    #[cfg(feature = "authoring")]
+    pub fn open(policy: &[u8], directory: Option<&str>) -> Result<Engine, Vec<EvalError>> {
+        if crate::compile::artifact::is_artifact(policy) {
+            return Engine::load_json(policy, directory);
+        }
+        match std::str::from_utf8(policy) {
+            Ok(source) => Engine::from_json(source, directory),
+            Err(_) => Err(crate::check_bytes(policy)
+                .diagnostics
+                .into_iter()
+                .map(crate::contract::json::diagnostic_error)
+                .collect()),
+        }
+    }
+
+    /// The policy as an artifact for `Engine::load`; the source is kept only `with_source`.
+    pub fn artifact(&self, with_source: bool) -> Vec<u8> {
+        crate::compile::artifact::encode(&self.policy, with_source)
+    }
+
     /// Compiles from JSON directory text; `None` means an empty directory.
     #[cfg(feature = "authoring")]
     pub fn from_json(source: &str, directory: Option<&str>) -> Result<Engine, Vec<EvalError>> {
-        let directory = match directory {
-            Some(json) => parse_json::<Directory>(json)
-                .map_err(|errors| crate::contract::errors::under("directory", errors))?,
-            None => Directory::default(),
-        };
-        Engine::new(source, &directory)
+        Engine::new(source, &directory_from_json(directory)?)
     }
 
     /// The policy's name and content hash.
@@ -69,7 +113,7 @@ impl Engine {
         }
     }
 
-    #[cfg(any(test, feature = "internals"))]
+    #[cfg(any(all(test, feature = "authoring"), feature = "internals"))]
     pub(crate) fn compiled(&self) -> &CompiledPolicy {
         &self.policy
     }
@@ -312,6 +356,15 @@ fn compile_source(source: &str) -> Result<(CompiledPolicy, Vec<Diagnostic>), Vec
         crate::compile::compile(source, &policy, &model),
         diagnostics,
     ))
+}
+
+/// The directory of JSON text, its errors under `directory`; `None` is an empty one.
+fn directory_from_json(directory: Option<&str>) -> Result<Directory, Vec<EvalError>> {
+    match directory {
+        Some(json) => parse_json::<Directory>(json)
+            .map_err(|errors| crate::contract::errors::under("directory", errors)),
+        None => Ok(Directory::default()),
+    }
 }
 
 fn answer_json<T: Serialize>(answer: Result<Answer<T>, Vec<EvalError>>) -> String {

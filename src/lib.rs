@@ -39,6 +39,9 @@ pub use base::diagnostic::{Diagnostic, Label, LineIndex, Severity, SourceSpan, S
 pub use bind::abi;
 #[cfg(feature = "wasm")]
 pub use bind::wasm;
+pub use compile::artifact::{
+    artifact_hash, is_artifact, FORMAT_VERSION as ARTIFACT_FORMAT_VERSION,
+};
 pub use engine::Engine;
 pub use office::reports;
 #[cfg(feature = "authoring")]

@@ -12,6 +12,7 @@
 mod approvals;
 mod authorize;
 mod badges;
+mod build;
 mod check;
 mod eval;
 mod explain;
@@ -54,6 +55,8 @@ pub struct GlobalArgs {
 enum Command {
     /// Check policy files and report every diagnostic.
     Check(check::Args),
+    /// Compile a policy into an artifact that storefronts and servers load.
+    Build(build::Args),
     /// Format policy files in place, or check that they are formatted.
     Fmt(fmt::Args),
     /// Answer a checkout request: outcome, lines, approvals, budgets, invoicing.
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let status = match &cli.command {
         Command::Check(args) => check::run(args, &cli.global),
+        Command::Build(args) => build::run(args, &cli.global),
         Command::Fmt(args) => fmt::run(args, &cli.global),
         Command::Eval(args) => eval::run(args, &cli.global),
         Command::Authorize(args) => authorize::run(args, &cli.global),

@@ -23,7 +23,7 @@ use crate::GlobalArgs;
 /// The inputs of every question put to the engine.
 #[derive(Debug, clap::Args)]
 pub struct QueryArgs {
-    /// The policy file.
+    /// The policy: source, or an artifact of `procura build`.
     #[arg(long, value_name = "FILE")]
     pub policy: PathBuf,
     /// The directory of users as JSON (default: an empty directory).
@@ -92,14 +92,19 @@ impl Query {
     }
 }
 
-/// Compiles policy source with a directory; diagnostics go to stderr like `procura check`,
-/// a directory the engine refuses is a JSON failure on stdout.
+/// Compiles policy source, or loads an artifact of `procura build`, with a directory;
+/// source diagnostics go to stderr like `procura check`, a refused artifact or directory
+/// is a JSON failure on stdout.
 pub fn compile(
     input: &Input,
     source: &[u8],
     directory: Option<&str>,
     global: &GlobalArgs,
 ) -> Result<Engine, Status> {
+    if procura::is_artifact(source) {
+        return Engine::load_json(source, directory)
+            .map_err(|errors| print_answer(&Answer::<()>::Failure { errors }));
+    }
     let source = compile_source(input, source, global)?;
     Engine::from_json(source, directory)
         .map_err(|errors| print_answer(&Answer::<()>::Failure { errors }))

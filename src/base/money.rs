@@ -6,7 +6,10 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// A currency and its minor units, e.g. `CAD` with 2, `JPY` with 0, `KWD` with 3.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub struct Currency {
     pub code: String,
     pub minor_units: u32,
@@ -22,8 +25,24 @@ impl Currency {
     }
 }
 
+/// Stored by code: reading one back looks its minor units up again, so a stored currency
+/// can only be an ISO 4217 one.
+impl TryFrom<String> for Currency {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Currency, String> {
+        Currency::of(&code).ok_or_else(|| format!("`{code}` is not an ISO 4217 currency"))
+    }
+}
+
+impl From<Currency> for String {
+    fn from(currency: Currency) -> String {
+        currency.code
+    }
+}
+
 /// How amounts are rounded to a currency's minor unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Rounding {
     HalfEven,
     HalfUp,
@@ -33,6 +52,7 @@ pub enum Rounding {
 }
 
 impl Rounding {
+    #[cfg(feature = "authoring")]
     pub fn from_keyword(word: &str) -> Rounding {
         match word {
             "half_up" => Rounding::HalfUp,

@@ -2,7 +2,9 @@
 //! operators, the order amounts and budget periods, and the fields a condition can read.
 
 /// A field an expression can read, e.g. `order.subtotal`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Field {
     OrderId,
     OrderSubtotal,
@@ -31,6 +33,7 @@ pub enum Field {
 }
 
 /// Every readable field and its path, in documentation order.
+#[cfg(feature = "authoring")]
 pub const FIELDS: &[(&str, Field)] = &[
     ("order.id", Field::OrderId),
     ("order.subtotal", Field::OrderSubtotal),
@@ -54,6 +57,7 @@ pub const FIELDS: &[(&str, Field)] = &[
     ("buyer.approval_limit", Field::BuyerApprovalLimit),
 ];
 
+#[cfg(feature = "authoring")]
 impl Field {
     pub fn lookup(path: &str) -> Option<Field> {
         FIELDS
@@ -77,7 +81,7 @@ impl Field {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Period {
     Weekly,
     Monthly,
@@ -97,7 +101,7 @@ impl Period {
 }
 
 /// Which amount of an order a threshold compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AmountBasis {
     Subtotal,
     Total,
@@ -106,6 +110,7 @@ pub enum AmountBasis {
 }
 
 impl AmountBasis {
+    #[cfg(feature = "authoring")]
     pub fn keyword(self) -> &'static str {
         match self {
             AmountBasis::Subtotal => "subtotal",
@@ -116,7 +121,7 @@ impl AmountBasis {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CompareOp {
     Eq,
     Ne,
@@ -127,6 +132,7 @@ pub enum CompareOp {
 }
 
 impl CompareOp {
+    #[cfg(feature = "authoring")]
     pub fn symbol(self) -> &'static str {
         match self {
             CompareOp::Eq => "==",
@@ -139,7 +145,7 @@ impl CompareOp {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BinaryOp {
     Or,
     And,
@@ -155,6 +161,7 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    #[cfg(feature = "authoring")]
     pub fn symbol(self) -> &'static str {
         match self {
             BinaryOp::Or => "or",
@@ -170,6 +177,7 @@ impl BinaryOp {
         }
     }
 
+    #[cfg(feature = "authoring")]
     /// Binding strength, higher binds tighter; the formatter and parser agree on it.
     pub fn precedence(self) -> u8 {
         match self {
@@ -182,7 +190,7 @@ impl BinaryOp {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AggregateFn {
     Sum,
     Count,
@@ -191,6 +199,7 @@ pub enum AggregateFn {
 }
 
 impl AggregateFn {
+    #[cfg(feature = "authoring")]
     pub fn keyword(self) -> &'static str {
         match self {
             AggregateFn::Sum => "sum",

@@ -31,16 +31,21 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "authoring")]
 use crate::base::diagnostic::{Diagnostic, LineIndex, Severity, SourceSpan, Span};
 use crate::contract::errors::{request_error, ErrorCode};
-use crate::contract::json::{diagnostic_error, parse_json, to_json, MAX_JSON_BYTES};
+#[cfg(feature = "authoring")]
+use crate::contract::json::diagnostic_error;
+use crate::contract::json::{parse_json, to_json, MAX_JSON_BYTES};
 use crate::contract::{Answer, EvalError};
 #[cfg(feature = "wasm-back-office")]
 use crate::contract::{InvoiceRun, ReportDefinition, ReportRows};
 use crate::engine::Engine;
 #[cfg(feature = "wasm-back-office")]
 use crate::office::reports::{csv, default_report};
+#[cfg(feature = "authoring")]
 use crate::syntax::problem::{Problem, Report};
+#[cfg(feature = "authoring")]
 use crate::syntax::MAX_SOURCE_BYTES;
 
 // The types the signatures below name: the contract types come from `types.d.ts`, which
@@ -77,6 +82,9 @@ export interface Label {
 export type CompileResult =
   | { type: "success"; policy: Policy; warnings: Diagnostic[] }
   | { type: "failure"; errors: EvalError[] };
+
+/** What `load` returns: a policy artifact of `procura build`, loaded (no warnings). */
+export type LoadResult = CompileResult;
 
 /** What `reportCsv` returns: the CSV text. */
 export type ReportCsvResult =
@@ -226,6 +234,12 @@ impl Policy {
         to_js(&self.engine.run_tests())
     }
 
+    /// The policy as an artifact for `load` (`procura build`): publish it with its hash.
+    #[cfg(feature = "wasm-back-office")]
+    pub fn artifact(&self) -> Vec<u8> {
+        self.engine.artifact(false)
+    }
+
     /// The SHA-256 of the policy source, as in every decision's `policy.hash`.
     #[wasm_bindgen(getter)]
     pub fn hash(&self) -> String {
@@ -240,6 +254,8 @@ impl Policy {
 }
 
 /// Compiles a policy with its directory of users (`undefined` or `null`: no users).
+/// Authoring builds only: the runtime build (`scripts/build-pkg.sh --runtime`) has `load`.
+#[cfg(feature = "authoring")]
 #[wasm_bindgen(unchecked_return_type = "CompileResult")]
 pub fn compile(
     #[wasm_bindgen(unchecked_param_type = "string")] source: JsValue,
@@ -255,7 +271,28 @@ pub fn compile(
             };
             Engine::from_json(&source, directory.as_deref())
         });
-    match compiled {
+    policy_result(compiled)
+}
+
+/// Loads a policy artifact (`procura build`, or `policy.artifact()` in the back-office
+/// build) with its directory of users: what a storefront calls instead of `compile`.
+#[wasm_bindgen(unchecked_return_type = "LoadResult")]
+pub fn load(
+    artifact: &[u8],
+    #[wasm_bindgen(unchecked_optional_param_type = "Directory | null")] directory: JsValue,
+) -> JsValue {
+    let loaded = if directory.is_undefined() || directory.is_null() {
+        Ok(None)
+    } else {
+        json_text(&directory, "directory").map(Some)
+    }
+    .and_then(|directory| Engine::load_json(artifact, directory.as_deref()));
+    policy_result(loaded)
+}
+
+/// `{type: "success", policy, warnings}` or the failure, as `compile` and `load` answer.
+fn policy_result(engine: Result<Engine, Vec<EvalError>>) -> JsValue {
+    match engine {
         Ok(engine) => {
             let warnings = to_js(&engine.warnings());
             let result = Object::new();
@@ -334,11 +371,13 @@ pub fn version() -> String {
 }
 
 /// Why a policy source could not be read from JS.
+#[cfg(feature = "authoring")]
 enum SourceProblem {
     NotAString(String),
     TooLarge(usize),
 }
 
+#[cfg(feature = "authoring")]
 impl SourceProblem {
     fn into_diagnostic(self) -> Diagnostic {
         match self {
@@ -379,6 +418,7 @@ impl SourceProblem {
     }
 }
 
+#[cfg(feature = "authoring")]
 /// The policy source, if `value` is a string the core would not refuse for its size alone.
 fn policy_source(value: &JsValue) -> Result<String, SourceProblem> {
     if !value.is_string() {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxBuildHasher;
 
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use crate::base::calendar::{days, months};
 use crate::base::diagnostic::SourceSpan;
@@ -18,7 +19,7 @@ pub type CategoryIndex = std::collections::HashMap<String, Vec<IndexedTarget>, F
 
 /// An entry of the category index: the rule, where it is written, and its interned scope,
 /// so that a line skips the rules of other groups without touching them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexedTarget {
     pub order: usize,
     pub target: Target,
@@ -37,7 +38,7 @@ pub const FIELD_KEY_PREFIX: &str = "fields.";
 pub type GroupId = usize;
 
 /// A compiled policy: shareable across threads, evaluated many times.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CompiledPolicy {
     pub name: String,
     /// `sha256:` and the hex digest of the source.
@@ -67,6 +68,7 @@ pub struct CompiledPolicy {
     /// Custom field name → slot.
     pub field_slots: BTreeMap<String, usize>,
     #[cfg(feature = "authoring")]
+    #[serde(skip)]
     pub tests: Vec<crate::syntax::ast::TestDecl>,
     /// Every named declaration (rules, preferences, approvals, budgets, splits, payment,
     /// ship-to, PO-number and invoice rules, fields), in source order, for listings.
@@ -76,21 +78,95 @@ pub struct CompiledPolicy {
     /// Category key → line rules and preferences naming it; see [`for_each_category_key`]. Only
     /// ever looked up, never iterated, so its order cannot reach an output; the hasher has
     /// fixed keys, so it behaves the same on every runtime.
+    #[serde(skip)]
     pub category_index: CategoryIndex,
     /// Line rules with no category: they meet every line.
+    #[serde(skip)]
     pub uncategorised: Vec<IndexedTarget>,
     /// The distinct scopes of line rules and preferences; see [`GroupRules::line_scopes`].
+    #[serde(skip)]
     pub line_scopes: Vec<GroupSet>,
     /// Every category an aggregate names (`sum(lines in category "office")`) → its slot
     /// in an order's per-category totals, so those aggregates are lookups, not scans.
+    #[serde(skip)]
     pub aggregate_slots: CategorySlots,
+    /// Every category an aggregate names, sorted: what [`Self::aggregate_slots`] is built from.
+    pub aggregate_categories: Vec<String>,
     /// Per buying group, the order-level rules in its scope; built on the group's first
     /// checkout (see [`CompiledPolicy::rules_for`]).
+    #[serde(skip)]
     pub by_group: Vec<std::sync::OnceLock<GroupRules>>,
+    /// The policy source; empty in an artifact built without `--with-source`.
     pub source: String,
 }
 
 impl CompiledPolicy {
+    /// Builds the derived indexes from the rules: the category index, the interned
+    /// line-rule scopes, the aggregate slots and the per-group cells. Compilation and the
+    /// artifact loader both end with it, so a loaded policy is indexed exactly as a
+    /// compiled one.
+    pub fn build_indexes(&mut self) {
+        let mut targets: Vec<(usize, Target, &GroupSet, &[String])> = self
+            .line_rules
+            .iter()
+            .enumerate()
+            .map(|(id, r)| {
+                (
+                    r.info.order,
+                    Target::LineRule(id),
+                    &r.scope,
+                    &r.categories[..],
+                )
+            })
+            .chain(self.prefers.iter().enumerate().map(|(id, p)| {
+                (
+                    p.info.order,
+                    Target::Prefer(id),
+                    &p.scope,
+                    &p.categories[..],
+                )
+            }))
+            .collect();
+        targets.sort_by_key(|(order, target, _, _)| (*order, *target));
+        let mut scope_ids: std::collections::HashMap<&[bool], usize, FxBuildHasher> =
+            Default::default();
+        let mut line_scopes: Vec<GroupSet> = Vec::new();
+        let mut category_index = CategoryIndex::default();
+        let mut uncategorised = Vec::new();
+        for (order, target, scope, categories) in targets {
+            let scope = *scope_ids.entry(&scope.0[..]).or_insert_with(|| {
+                line_scopes.push(scope.clone());
+                line_scopes.len() - 1
+            });
+            let entry = IndexedTarget {
+                order,
+                target,
+                scope,
+            };
+            if categories.is_empty() {
+                uncategorised.push(entry);
+            }
+            for category in categories {
+                category_index
+                    .entry(category.clone())
+                    .or_insert_with(Vec::new)
+                    .push(entry);
+            }
+        }
+        self.line_scopes = line_scopes;
+        self.category_index = category_index;
+        self.uncategorised = uncategorised;
+        self.aggregate_slots = self
+            .aggregate_categories
+            .iter()
+            .enumerate()
+            .map(|(slot, category)| (category.clone(), slot))
+            .collect();
+        self.by_group = (0..self.groups.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
+    }
+
     /// The invoice rule for a group and its position in the policy (documents sort by it):
     /// the rule whose scope names the group's closest ancestor; ties go to the first written.
     /// Checkout's routing and the invoice run both choose with it.
@@ -146,7 +222,7 @@ impl CompiledPolicy {
 }
 
 /// Indices of the order-level rules in scope of one group, in source order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GroupRules {
     pub order_rules: Vec<usize>,
     pub approvals: Vec<usize>,
@@ -189,13 +265,13 @@ impl GroupRules {
 }
 
 /// A line-level rule or preference the category index points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Target {
     LineRule(usize),
     Prefer(usize),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Group {
     pub name: String,
     /// What people read, e.g. `North Campus`; `None` when the policy gives none.
@@ -205,16 +281,16 @@ pub struct Group {
 
 /// A named declaration as a listing shows it: `(kind, id, title, span)`, e.g.
 /// `("rule", "laptops_it_only", Some("Laptops are bought by IT"), …)`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Declared {
-    pub kind: &'static str,
+    pub kind: String,
     pub id: String,
     pub title: Option<String>,
     pub span: SourceSpan,
 }
 
 /// Which buying groups a rule applies to, one flag per group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupSet(pub Vec<bool>);
 
 impl GroupSet {
@@ -224,7 +300,7 @@ impl GroupSet {
 }
 
 /// What every rule carries for the trace.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleInfo {
     pub id: String,
     pub span: SourceSpan,
@@ -233,20 +309,20 @@ pub struct RuleInfo {
 }
 
 /// A message with translations, e.g. default `"Hello"`, `fr` → `"Bonjour"`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Text {
     pub default: String,
     pub translations: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Severity {
     Warn,
     Restrict,
     Block,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Action {
     pub severity: Severity,
     pub approve: Option<Requirement>,
@@ -254,7 +330,7 @@ pub struct Action {
 }
 
 /// One approval level as written: who, how many, and what happens when nobody is left.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Requirement {
     pub level: u64,
     pub condition: Option<Expr>,
@@ -264,14 +340,14 @@ pub struct Requirement {
     pub escalation: Option<(u64, ApproverSpec)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Quorum {
     Any,
     All,
     Count(u64),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ApproverSpec {
     User(String),
     Role {
@@ -285,32 +361,18 @@ pub enum ApproverSpec {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LineRule {
     pub info: RuleInfo,
     pub severity: Severity,
-    #[cfg_attr(
-        not(feature = "internals"),
-        expect(
-            dead_code,
-            reason = "the artifact loader rebuilds the category index from them"
-        )
-    )]
     pub scope: GroupSet,
-    #[cfg_attr(
-        not(feature = "internals"),
-        expect(
-            dead_code,
-            reason = "the artifact loader rebuilds the category index from them"
-        )
-    )]
     pub categories: Vec<String>,
     pub condition: Option<Expr>,
     pub approve: Option<Requirement>,
     pub message: Option<Text>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OrderRule {
     pub info: RuleInfo,
     pub severity: Severity,
@@ -320,24 +382,10 @@ pub struct OrderRule {
     pub message: Option<Text>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Prefer {
     pub info: RuleInfo,
-    #[cfg_attr(
-        not(feature = "internals"),
-        expect(
-            dead_code,
-            reason = "the artifact loader rebuilds the category index from them"
-        )
-    )]
     pub scope: GroupSet,
-    #[cfg_attr(
-        not(feature = "internals"),
-        expect(
-            dead_code,
-            reason = "the artifact loader rebuilds the category index from them"
-        )
-    )]
     pub categories: Vec<String>,
     pub products: Vec<(String, Option<(Decimal, String)>)>,
     pub suppliers: Vec<String>,
@@ -346,7 +394,7 @@ pub struct Prefer {
     pub price_rule: Option<PriceRule>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PriceRule {
     pub op: CompareOp,
     pub percent: Decimal,
@@ -354,7 +402,7 @@ pub struct PriceRule {
     pub action: Action,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApprovalRule {
     pub info: RuleInfo,
     pub scope: GroupSet,
@@ -363,7 +411,7 @@ pub struct ApprovalRule {
     pub self_approval: SelfApproval,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum SelfApproval {
     Denied,
     /// The requester may approve their own levels; under their directory
@@ -373,7 +421,7 @@ pub enum SelfApproval {
     When(Expr),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Budget {
     pub info: RuleInfo,
     pub group: GroupId,
@@ -386,7 +434,7 @@ pub struct Budget {
     pub bands: Vec<(Option<Decimal>, Action)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Split {
     pub info: RuleInfo,
     pub scope: GroupSet,
@@ -400,7 +448,7 @@ pub struct Split {
     pub action: Option<Action>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PaymentRule {
     pub info: RuleInfo,
     pub scope: GroupSet,
@@ -409,7 +457,7 @@ pub struct PaymentRule {
     pub message: Option<Text>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ShipToRule {
     pub info: RuleInfo,
     pub scope: GroupSet,
@@ -417,7 +465,7 @@ pub struct ShipToRule {
     pub message: Option<Text>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PoRule {
     pub info: RuleInfo,
     pub scope: GroupSet,
@@ -425,7 +473,7 @@ pub struct PoRule {
     pub message: Option<Text>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InvoiceRule {
     pub info: RuleInfo,
     pub scope: GroupSet,
@@ -440,7 +488,7 @@ pub struct InvoiceRule {
     pub credits: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Cadence {
     PerOrder,
     Monthly,
@@ -487,7 +535,7 @@ impl Cadence {
 }
 
 /// The values a custom field takes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FieldType {
     Text,
     Number,
@@ -499,7 +547,7 @@ pub enum FieldType {
 }
 
 /// A custom field the requests carry, e.g. `project` on orders.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CustomField {
     /// The field's name as the trace's rule id, its declaration as the span.
     pub info: RuleInfo,
@@ -515,23 +563,82 @@ pub struct CustomField {
 }
 
 /// A compiled expression: paths resolved to fields, aliases to category ids.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Expr {
     Money(Decimal, String),
     Percent(Decimal),
     Number(Decimal),
     Str(String),
     Bool(bool),
-    List(Vec<Expr>),
+    List(#[serde(deserialize_with = "nested::list")] Vec<Expr>),
     Field(Field),
     Categories(Vec<String>),
     Groups(GroupSet),
     Aggregate {
         function: AggregateFn,
         categories: Vec<String>,
+        #[serde(deserialize_with = "nested::optional")]
         condition: Option<Box<Expr>>,
     },
-    Not(Box<Expr>),
-    Neg(Box<Expr>),
-    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    Not(#[serde(deserialize_with = "nested::boxed")] Box<Expr>),
+    Neg(#[serde(deserialize_with = "nested::boxed")] Box<Expr>),
+    Binary(
+        BinaryOp,
+        #[serde(deserialize_with = "nested::boxed")] Box<Expr>,
+        #[serde(deserialize_with = "nested::boxed")] Box<Expr>,
+    ),
+}
+
+/// Reading nested expressions back from an artifact with a bound on their depth: the
+/// checker refuses expressions deeper than 64, so a deeper one in an artifact is hostile,
+/// and without the bound it would exhaust the stack instead of failing.
+mod nested {
+    use std::cell::Cell;
+
+    use serde::{Deserialize, Deserializer};
+
+    use super::Expr;
+
+    /// Deeper than any expression the checker lets through, with room to spare.
+    const MAX_DEPTH: u32 = 256;
+
+    thread_local! {
+        static DEPTH: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// Counts one level for as long as it lives.
+    struct Level;
+
+    impl Level {
+        fn enter<E: serde::de::Error>() -> Result<Level, E> {
+            DEPTH.with(|depth| {
+                if depth.get() >= MAX_DEPTH {
+                    return Err(E::custom("an expression is nested too deeply"));
+                }
+                depth.set(depth.get() + 1);
+                Ok(Level)
+            })
+        }
+    }
+
+    impl Drop for Level {
+        fn drop(&mut self) {
+            DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
+        }
+    }
+
+    pub(super) fn boxed<'de, D: Deserializer<'de>>(d: D) -> Result<Box<Expr>, D::Error> {
+        let _level = Level::enter::<D::Error>()?;
+        Box::<Expr>::deserialize(d)
+    }
+
+    pub(super) fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Expr>>, D::Error> {
+        let _level = Level::enter::<D::Error>()?;
+        Option::<Box<Expr>>::deserialize(d)
+    }
+
+    pub(super) fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Expr>, D::Error> {
+        let _level = Level::enter::<D::Error>()?;
+        Vec::<Expr>::deserialize(d)
+    }
 }

@@ -1,7 +1,6 @@
 //! Compilation: a checked AST → the [`CompiledPolicy`] evaluation runs on.
 
 use rust_decimal::Decimal;
-use rustc_hash::FxBuildHasher;
 use sha2::{Digest, Sha256};
 
 use super::ir::*;
@@ -55,7 +54,6 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
         index: &index,
         order: 0,
         aggregate_categories: Default::default(),
-        line_scope_ids: Default::default(),
     };
     let groups = model
         .groups
@@ -98,6 +96,7 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
         uncategorised: Vec::new(),
         line_scopes: Vec::new(),
         aggregate_slots: CategorySlots::default(),
+        aggregate_categories: Vec::new(),
         by_group: Vec::new(),
         source: source.to_owned(),
     };
@@ -114,16 +113,12 @@ pub fn compile(source: &str, policy: &ast::Policy, model: &Model) -> CompiledPol
             ));
         }
     }
-    compiled.by_group = (0..compiled.groups.len())
-        .map(|_| std::sync::OnceLock::new())
-        .collect();
-    compiled.aggregate_slots = compiler
+    compiled.aggregate_categories = compiler
         .aggregate_categories
         .into_inner()
         .into_iter()
-        .enumerate()
-        .map(|(slot, category)| (category, slot))
         .collect();
+    compiled.build_indexes();
     compiled
 }
 
@@ -150,7 +145,7 @@ fn declared(declaration: &Declaration, index: &LineIndex<'_>) -> Option<Declared
         _ => return None,
     };
     Some(Declared {
-        kind,
+        kind: kind.to_owned(),
         id: name.name.clone(),
         title,
         span: index.span(span),
@@ -163,8 +158,6 @@ struct Compiler<'a> {
     order: usize,
     /// Categories named by aggregates, gathered while expressions compile.
     aggregate_categories: std::cell::RefCell<std::collections::BTreeSet<String>>,
-    /// Each distinct line-rule scope → its index in [`CompiledPolicy::line_scopes`].
-    line_scope_ids: std::collections::HashMap<Vec<bool>, usize, FxBuildHasher>,
 }
 
 impl Compiler<'_> {
@@ -175,17 +168,6 @@ impl Compiler<'_> {
             span: self.index.span(span),
             order: self.order,
         }
-    }
-
-    /// Interns a line-level scope, e.g. every rule `for north` shares one entry.
-    fn line_scope(&mut self, scope: &GroupSet, out: &mut CompiledPolicy) -> usize {
-        *self
-            .line_scope_ids
-            .entry(scope.0.clone())
-            .or_insert_with(|| {
-                out.line_scopes.push(scope.clone());
-                out.line_scopes.len() - 1
-            })
     }
 
     fn declaration(&mut self, declaration: &Declaration, out: &mut CompiledPolicy) {
@@ -203,13 +185,6 @@ impl Compiler<'_> {
                         ..
                     } => {
                         let categories = self.categories(categories);
-                        let id = out.line_rules.len();
-                        let entry = IndexedTarget {
-                            order: info.order,
-                            target: Target::LineRule(id),
-                            scope: self.line_scope(&scope, out),
-                        };
-                        index_target(out, &categories, entry);
                         out.line_rules.push(LineRule {
                             info,
                             severity,
@@ -258,14 +233,7 @@ impl Compiler<'_> {
                         action: self.action(&rule.action),
                     })
                 });
-                let id = out.prefers.len();
                 let scope = self.scope(prefer.scope.as_ref());
-                let entry = IndexedTarget {
-                    order: info.order,
-                    target: Target::Prefer(id),
-                    scope: self.line_scope(&scope, out),
-                };
-                index_target(out, &categories, entry);
                 out.prefers.push(Prefer {
                     info,
                     scope,
@@ -670,18 +638,6 @@ impl Compiler<'_> {
                 Expr::Binary(*op, Box::new(self.expr(left)), Box::new(self.expr(right)))
             }
         }
-    }
-}
-
-fn index_target(out: &mut CompiledPolicy, categories: &[String], target: IndexedTarget) {
-    if categories.is_empty() {
-        out.uncategorised.push(target);
-    }
-    for category in categories {
-        out.category_index
-            .entry(category.clone())
-            .or_default()
-            .push(target);
     }
 }
 

@@ -55,6 +55,14 @@ pub enum ErrorCode {
     NotYetDue,
     UnknownColumn,
     InvalidDate,
+    /// Bytes that are not a whole, intact policy artifact.
+    ArtifactMalformed,
+    /// An artifact of a format version this engine does not read.
+    ArtifactVersion,
+    /// An intact artifact whose content does not hold together.
+    ArtifactInvalid,
+    /// A policy whose hash is not the one the host pinned.
+    PolicyHashMismatch,
 }
 
 impl ErrorCode {
@@ -98,6 +106,10 @@ impl ErrorCode {
             NotYetDue => "E0604",
             UnknownColumn => "E0605",
             InvalidDate => "E0606",
+            ArtifactMalformed => "E0701",
+            ArtifactVersion => "E0702",
+            ArtifactInvalid => "E0703",
+            PolicyHashMismatch => "E0704",
         }
     }
 
@@ -114,6 +126,10 @@ impl ErrorCode {
             NotAuthorized => {
                 "order for a group where a role of the buyer grants `place_orders`, or assign one in the directory"
             }
+            ArtifactMalformed | ArtifactInvalid => {
+                "rebuild the artifact with `procura build` and publish it again"
+            }
+            ArtifactVersion => "build the artifact with the `procura build` of this engine's version",
             _ => return None,
         })
     }

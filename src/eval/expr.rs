@@ -581,6 +581,6 @@ fn overflow() -> Fault {
     Fault::new(ErrorCode::Overflow, "arithmetic overflow")
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "authoring"))]
 #[path = "expr_tests.rs"]
 mod aggregate_tests;

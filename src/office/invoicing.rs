@@ -660,6 +660,7 @@ mod tests {
 
     /// An order built in memory (`RawOrder::from`) rather than parsed is checked for depth
     /// too, without recursion, before serde walks it.
+    #[cfg(feature = "authoring")]
     #[test]
     fn an_order_built_too_deep_in_memory_is_rejected_by_path() {
         let engine = crate::Engine::from_json(

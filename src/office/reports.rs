@@ -304,7 +304,7 @@ fn invoice_rows(run: &InvoiceRun, neutralize_each: bool) -> Vec<Row> {
         .collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "authoring"))]
 mod tests {
     #![allow(
         clippy::unwrap_used,
