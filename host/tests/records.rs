@@ -375,3 +375,39 @@ fn a_decision_that_cannot_be_logged_is_withheld_with_503() {
         );
     });
 }
+
+#[test]
+fn reloads_are_counted_by_result() {
+    let Some(core) = core() else { return };
+    let dir = scratch("reload-metrics");
+    let policy = dir.join("maple.procura");
+    let source = read("examples/maple.procura");
+    std::fs::write(&policy, &source).unwrap();
+    let mut config = Config::new(&policy, Some(repo().join("examples/maple.directory.json")));
+    config.poll = None;
+    config.instances = 1;
+    let service = Service::new(core, config).unwrap();
+    let count = |result: &str| {
+        sum(
+            &service.metrics_text(),
+            &format!(r#"procura_reloads_total{{result="{result}"}}"#),
+        )
+    };
+    // Different sizes, so that the change is seen whatever the clock's resolution.
+    std::fs::write(&policy, "policy \"broken\" {").unwrap();
+    assert!(matches!(
+        service.reload_if_changed(),
+        server::Reload::Rejected { .. }
+    ));
+    std::fs::write(&policy, format!("{source}\n// a comment\n")).unwrap();
+    assert!(matches!(
+        service.reload_if_changed(),
+        server::Reload::Reloaded { .. }
+    ));
+    assert_eq!(service.reload_if_changed(), server::Reload::Unchanged);
+    assert_eq!((count("rejected"), count("reloaded")), (1.0, 1.0));
+    assert_eq!(
+        sum(&service.metrics_text(), "procura_pool_instances_max"),
+        1.0
+    );
+}
