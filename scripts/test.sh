@@ -135,7 +135,9 @@ node js/readme-example.mjs
 # Servers (docs/abi.md): the zero-import core module pkg/core/procura.wasm, the wasmtime
 # host and `procura serve` (ABI and HTTP parity with the native engine over the whole
 # conformance corpus, coded errors, hot reload, budgets and memory caps, 10,000 requests at
-# 32 concurrent with a reload in the middle), and the Node backend example.
+# 32 concurrent with a reload in the middle; the decision log — a SIGKILL mid-load loses no
+# decision a client saw, rotation, redaction, replay of a cut log — and /metrics adding up
+# to the requests of a load run), and the Node backend example.
 # PROCURA_REQUIRE_CORE=1: a missing or stale module fails these tests instead of skipping.
 step "servers: build pkg/core/procura.wasm (scripts/build-core.sh)"
 scripts/build-core.sh
@@ -146,7 +148,7 @@ cargo test --locked -p procura --features abi --lib abi::
 
 step "servers: wasmtime host and procura serve: parity, errors, reload, load, budgets"
 PROCURA_REQUIRE_CORE=1 cargo test --locked -p procura-host
-PROCURA_REQUIRE_CORE=1 cargo test --locked -p procura-cli --test serve
+PROCURA_REQUIRE_CORE=1 cargo test --locked -p procura-cli --test serve --test decision_log
 
 step "servers: the Node backend example (node --test examples/node-backend/)"
 PROCURA_BIN="${CARGO_TARGET_DIR:-target}/debug/procura" node --test examples/node-backend/

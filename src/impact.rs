@@ -126,16 +126,39 @@ pub struct RuleRef {
 /// Decides every request with both policies and reports the orders that change, e.g.
 /// `impact(&base, &draft, &requests)`.
 pub fn impact(base: &Engine, draft: &Engine, requests: &[CheckoutRequest]) -> ImpactReport {
+    let decided = requests.iter().enumerate().map(|(index, request)| Decided {
+        index,
+        request,
+        base: base.evaluate(request),
+        draft: draft.evaluate(request),
+    });
+    compare_answers(base.policy(), draft.policy(), requests.len(), decided)
+}
+
+/// One order decided on both sides: its number in the report, its request, its answers.
+pub struct Decided<'r> {
+    pub index: usize,
+    pub request: &'r CheckoutRequest,
+    pub base: Answer<Decision>,
+    pub draft: Answer<Decision>,
+}
+
+/// The impact report of answers already given, e.g. the answers of a decision log (base)
+/// against a policy's fresh ones (draft): what `procura replay` reports.
+pub fn compare_answers<'r>(
+    base: PolicyRef,
+    draft: PolicyRef,
+    orders: usize,
+    decided: impl IntoIterator<Item = Decided<'r>>,
+) -> ImpactReport {
     let mut summary = ImpactSummary {
-        orders: requests.len(),
+        orders,
         ..ImpactSummary::default()
     };
     let mut sums: [BTreeMap<String, Decimal>; 3] = Default::default();
     let mut changes = Vec::new();
-    for (index, request) in requests.iter().enumerate() {
-        let before = base.evaluate(request);
-        let after = draft.evaluate(request);
-        let Some(change) = compare(index, request, &before, &after) else {
+    for order in decided {
+        let Some(change) = compare(order.index, order.request, &order.base, &order.draft) else {
             continue;
         };
         summary.changed += 1;
@@ -172,8 +195,8 @@ pub fn impact(base: &Engine, draft: &Engine, requests: &[CheckoutRequest]) -> Im
     summary.newly_approval_required = money(approval);
     summary.newly_allowed = money(allowed);
     ImpactReport {
-        base: base.policy(),
-        draft: draft.policy(),
+        base,
+        draft,
         summary,
         changes,
     }

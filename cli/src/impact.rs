@@ -1,8 +1,9 @@
 //! `procura impact --base OLD --draft NEW [--directory D] --requests FILE|DIR [--format]`:
 //! which orders a draft policy would decide differently, before it is published.
 //!
-//! Requests come from a JSON file holding one checkout request or an array of them, or
-//! from a folder of such files (read in name order). Every request is decided by both
+//! Requests come from a JSON file holding one checkout request or an array of them, a
+//! decision log of `procura serve` (JSON Lines; its checkout requests, see [`crate::logged`]),
+//! or a folder of such files (read in name order). Every request is decided by both
 //! policies with the same directory; the report (text, JSON or CSV on stdout) lists each
 //! changed order with the rules responsible on each side, and a summary. Exit 0 when
 //! nothing changed, 1 when some order changed or a request could not be read, 2 on a
@@ -16,7 +17,10 @@ use procura::contract::{CheckoutRequest, EvalError};
 use procura::impact::{impact, ImpactReport, OrderImpact, RuleRef};
 use serde_json::Value;
 
+use procura_host::decision_log::is_decision_log;
+
 use crate::files::{self, Input};
+use crate::logged;
 use crate::query;
 use crate::status::Status;
 use crate::GlobalArgs;
@@ -32,7 +36,8 @@ pub struct Args {
     /// The directory of users as JSON, for both policies (default: an empty directory).
     #[arg(long, value_name = "FILE")]
     directory: Option<PathBuf>,
-    /// Checkout requests: a JSON file (one request or an array) or a folder of them.
+    /// Checkout requests: a JSON file (one request or an array), a decision log of
+    /// `procura serve --decision-log` (its checkout requests), or a folder of them.
     #[arg(long, value_name = "FILE|DIR")]
     requests: PathBuf,
     /// `text` for people, `json` for tools, `csv` for a spreadsheet (one row per order).
@@ -41,7 +46,7 @@ pub struct Args {
 }
 
 #[derive(Debug, Clone, Copy, Default, clap::ValueEnum)]
-enum Format {
+pub enum Format {
     #[default]
     Text,
     Json,
@@ -77,18 +82,25 @@ pub fn run(args: &Args, global: &GlobalArgs) -> Status {
     if !report.changes.is_empty() {
         status = status.worst(Status::Failure);
     }
-    let text = match args.format {
-        Format::Json => match serde_json::to_string_pretty(&report) {
+    match render(&report, args.format) {
+        Ok(text) => files::write_stdout(text.as_bytes()).worst(status),
+        Err(trouble) => trouble,
+    }
+}
+
+/// The report in `format`, as `procura impact` and `procura replay` print it.
+pub fn render(report: &ImpactReport, format: Format) -> Result<String, Status> {
+    Ok(match format {
+        Format::Json => match serde_json::to_string_pretty(report) {
             Ok(json) => json + "\n",
             Err(err) => {
                 files::report_error(&format!("cannot encode the report as JSON: {err}"));
-                return Status::Trouble;
+                return Err(Status::Trouble);
             }
         },
-        Format::Csv => procura::impact::csv(&report),
-        Format::Text => text(&report),
-    };
-    files::write_stdout(text.as_bytes()).worst(status)
+        Format::Csv => procura::impact::csv(report),
+        Format::Text => text(report),
+    })
 }
 
 fn unreadable(errors: &[EvalError], what: &str) -> Status {
@@ -108,7 +120,7 @@ fn read_requests(path: &Path) -> (Vec<CheckoutRequest>, Status) {
                 let mut found: Vec<PathBuf> = entries
                     .filter_map(Result::ok)
                     .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                    .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "jsonl"))
                     .collect();
                 found.sort();
                 files_to_read = found;
@@ -131,6 +143,12 @@ fn read_requests(path: &Path) -> (Vec<CheckoutRequest>, Status) {
                 continue;
             }
         };
+        if is_decision_log(&text) {
+            let log = logged::read(&text, &file.display().to_string());
+            status = status.worst(log.status);
+            requests.extend(log.checkouts.into_iter().map(|checkout| checkout.request));
+            continue;
+        }
         let items: Vec<String> = match serde_json::from_str::<Value>(&text) {
             Ok(Value::Array(items)) => items.iter().map(Value::to_string).collect(),
             _ => vec![text],

@@ -20,8 +20,10 @@ mod files;
 mod fmt;
 mod impact;
 mod invoices;
+mod logged;
 mod query;
 mod render;
+mod replay;
 mod schema;
 mod serve;
 mod status;
@@ -69,6 +71,8 @@ enum Command {
     Approvals(approvals::Args),
     /// Which orders a draft policy would decide differently from the policy in force.
     Impact(impact::Args),
+    /// Decide the checkouts of a decision log again with a policy: what would differ.
+    Replay(replay::Args),
     /// Consolidate a period's orders into invoices; print them, or CSV reports.
     Invoices(invoices::Args),
     /// Run the `test` blocks of policy files.
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
         Command::Badges(args) => badges::run(args, &cli.global),
         Command::Approvals(args) => approvals::run(args, &cli.global),
         Command::Impact(args) => impact::run(args, &cli.global),
+        Command::Replay(args) => replay::run(args, &cli.global),
         Command::Invoices(args) => invoices::run(args, &cli.global),
         Command::Test(args) => test::run(args, &cli.global),
         Command::Schema(args) => schema::run(args),

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use procura_host::decision_log::{LogConfig, RedactPath};
 use procura_host::server::{self, Config, LogFormat, Service, StartError, Tokens};
 use procura_host::{CoreModule, Limits};
 
@@ -89,6 +90,28 @@ pub struct Args {
     /// The log format (on stderr).
     #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
     log_format: Logs,
+    /// Append one JSON line per answered decision request to FILE (docs/servers.md), written
+    /// before the response is sent; a decision that cannot be logged is answered 503 (E0519).
+    #[arg(long, value_name = "FILE")]
+    decision_log: Option<PathBuf>,
+    /// Rotate the decision log before a line would take it past BYTES: FILE becomes FILE.1,
+    /// FILE.1 becomes FILE.2, …
+    #[arg(long, value_name = "BYTES", requires = "decision_log")]
+    decision_log_max_bytes: Option<u64>,
+    /// How many rotated decision logs to keep (FILE.1 … FILE.N); older ones are deleted.
+    #[arg(long, value_name = "N", default_value_t = 5, requires = "decision_log")]
+    decision_log_keep: usize,
+    /// fdatasync the decision log after every batch: lines survive a power loss, not only a
+    /// crash of the process (slower).
+    #[arg(long, requires = "decision_log")]
+    decision_log_sync: bool,
+    /// A request field to write as "[redacted]" in the decision log; repeatable. Members
+    /// separated by dots, `[]` after an array: `order.shipTo`, `order.lines[].unitPrice`.
+    #[arg(long, value_name = "PATH", requires = "decision_log")]
+    redact: Vec<String>,
+    /// Serve GET /metrics without a bearer token even with --token-file.
+    #[arg(long)]
+    metrics_public: bool,
 }
 
 pub fn run(args: &Args) -> Status {
@@ -139,6 +162,16 @@ pub fn run(args: &Args) -> Status {
     config.body_timeout = Duration::from_secs(args.body_timeout.max(1));
     config.idle_timeout = Duration::from_secs(args.idle_timeout.max(1));
     config.max_connections = args.max_connections.max(1);
+    config.metrics_public = args.metrics_public;
+    if let Some(path) = &args.decision_log {
+        match decision_log(path, args) {
+            Ok(log) => config.decision_log = Some(log),
+            Err(error) => {
+                eprintln!("procura serve: {error}");
+                return Status::Trouble;
+            }
+        }
+    }
     let outcome =
         Service::new(module, config).and_then(|service| server::run_blocking(service, args.addr));
     match outcome {
@@ -155,6 +188,20 @@ pub fn run(args: &Args) -> Status {
             Status::Trouble
         }
     }
+}
+
+/// The decision log's settings from the command line.
+fn decision_log(path: &std::path::Path, args: &Args) -> Result<LogConfig, procura_host::HostError> {
+    let mut log = LogConfig::new(path);
+    log.max_bytes = args.decision_log_max_bytes;
+    log.keep = args.decision_log_keep;
+    log.sync = args.decision_log_sync;
+    log.redact = args
+        .redact
+        .iter()
+        .map(|path| RedactPath::parse(path))
+        .collect::<Result<_, _>>()?;
+    Ok(log)
 }
 
 /// `line:column: error[CODE]: message` for each error of a failure answer.

@@ -34,6 +34,14 @@ pub const BODY_TIMEOUT: &str = "E0517";
 /// A buffer `(ptr, len)` passed to an export is not inside the module's memory (answered by
 /// the module itself; a host that copies its input in with `procura_alloc` never sees it).
 pub const BUFFER_OUTSIDE_MEMORY: &str = "E0518";
+/// The decision could not be written to the decision log (disk full, file removed, …): it is
+/// withheld rather than let out unlogged, and the answer is this failure with status 503.
+pub const DECISION_NOT_LOGGED: &str = "E0519";
+/// A decision log line is not JSON: cut short by a crash, or damaged.
+pub const LOG_LINE_CORRUPT: &str = "E0520";
+/// A decision log line is JSON but not a log entry (a field missing or of the wrong type), or
+/// its logged answer is not a checkout answer.
+pub const LOG_LINE_NOT_ENTRY: &str = "E0521";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostError {
@@ -53,6 +61,10 @@ pub enum HostError {
     Broken,
     #[error("`{path}` holds no token: one per line, blank lines and lines starting with `#` are skipped")]
     NoTokens { path: String },
+    #[error("cannot open the decision log `{path}`: {error}")]
+    DecisionLog { path: String, error: String },
+    #[error("`{path}` is not a redaction path: {why}")]
+    RedactPath { path: String, why: &'static str },
 }
 
 impl HostError {

@@ -6,15 +6,18 @@
 //!   budget per call and a memory cap, speaking the ABI.
 //! - [`Pool`]: a bounded set of instances with one policy version compiled in each.
 //! - [`server`]: the HTTP service (axum routes on hyper: hot reload, decision ids, coded
-//!   errors, inline-profile trust, bearer tokens, timeouts and a connection cap).
+//!   errors, inline-profile trust, bearer tokens, timeouts and a connection cap), with its
+//!   [`decision_log`] (group commit, rotation, redaction) and [`metrics`] (`GET /metrics`).
 //! - [`client`] and [`load`]: a minimal HTTP/1.1 client and the load generator used by the
 //!   tests and `procura-load`.
 //!
 //! wasmtime lives here only: the core crate `procura` never depends on it.
 
 pub mod client;
+pub mod decision_log;
 pub mod errors;
 pub mod load;
+pub mod metrics;
 pub mod module;
 pub mod pool;
 pub mod server;

@@ -35,6 +35,8 @@ pub struct Sample {
     pub answer_hash: Option<String>,
     /// Whether the response had an `x-decision-id`.
     pub has_decision_id: bool,
+    /// The `x-decision-id` header.
+    pub decision_id: Option<String>,
 }
 
 /// Sends `total` requests (cycling through `requests`) on `concurrency` connections; a
@@ -83,6 +85,7 @@ pub async fn run(
                         header_hash: response.header(POLICY_HASH).map(str::to_owned),
                         answer_hash: answer_hash(&response.body),
                         has_decision_id: response.header(DECISION_ID).is_some(),
+                        decision_id: response.header(DECISION_ID).map(str::to_owned),
                     },
                     Err(error) => {
                         connection = None;
@@ -95,6 +98,7 @@ pub async fn run(
                             header_hash: None,
                             answer_hash: None,
                             has_decision_id: false,
+                            decision_id: None,
                         }
                     }
                 };

@@ -199,10 +199,32 @@ impl Pool {
 
     /// Asks one question; the host's problems as errors.
     pub fn try_call(&self, query: Query, request: &[u8]) -> Result<String, HostError> {
-        let mut worker = self.checkout()?;
+        self.try_call_metered(query, request).0
+    }
+
+    /// Like [`Pool::call`], with the fuel the call used (the whole budget when it ran out;
+    /// `None` when no instance could be had).
+    pub fn call_metered(&self, query: Query, request: &[u8]) -> (String, Option<u64>) {
+        let (answer, fuel) = self.try_call_metered(query, request);
+        (answer.unwrap_or_else(|error| error.answer_json()), fuel)
+    }
+
+    fn try_call_metered(
+        &self,
+        query: Query,
+        request: &[u8],
+    ) -> (Result<String, HostError>, Option<u64>) {
+        let mut worker = match self.checkout() {
+            Ok(worker) => worker,
+            Err(error) => return (Err(error), None),
+        };
         let answer = worker.instance.query(worker.handle, query, request);
+        let used = self
+            .limits
+            .fuel_per_call
+            .saturating_sub(worker.instance.fuel_left());
         self.checkin(worker);
-        answer
+        (answer, Some(used))
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -22,6 +22,11 @@
 //! its body (else 408, `E0517`) and may stay idle [`Config::idle_timeout`] between requests;
 //! at most [`Config::max_connections`] connections are served at once, the others wait in
 //! the listen backlog until one closes.
+//!
+//! Records: with [`Config::decision_log`] every answered decision request is written to the
+//! [decision log](crate::decision_log) before its response is sent (a write that fails is
+//! answered 503, `E0519`, without the decision); `GET /metrics` serves the
+//! [metrics](crate::metrics), behind the tokens unless [`Config::metrics_public`].
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -44,7 +49,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
+use crate::decision_log::{DecisionLog, LogConfig, Record};
 use crate::errors::{self, failure_json, HostError};
+use crate::metrics::Metrics;
 use crate::module::{CoreModule, Limits, Query};
 use crate::pool::{PolicyVersion, Pool, PoolError};
 
@@ -84,12 +91,17 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// The most connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
+    /// Where to log every answered decision request; `None`: no decision log.
+    pub decision_log: Option<LogConfig>,
+    /// Whether `GET /metrics` is open to all, like `/healthz`; otherwise it wants a bearer
+    /// token when [`Config::tokens`] are set.
+    pub metrics_public: bool,
 }
 
 impl Config {
     /// Defaults: one instance per core, [`Limits::default`], 1 MiB bodies, a 1 s poll, inline
     /// profiles refused, no tokens, timeouts of 10 s (head), 30 s (body) and 60 s (idle), at
-    /// most 1024 connections.
+    /// most 1024 connections, no decision log, `/metrics` behind the tokens.
     pub fn new(policy: impl Into<PathBuf>, directory: Option<PathBuf>) -> Config {
         Config {
             policy: policy.into(),
@@ -104,6 +116,8 @@ impl Config {
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
+            decision_log: None,
+            metrics_public: false,
         }
     }
 }
@@ -223,6 +237,8 @@ pub struct Service {
     /// The stamp of the files last looked at; held while reloading, so reloads never race.
     seen: Mutex<Stamp>,
     ids: DecisionIds,
+    log: Option<DecisionLog>,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for Service {
@@ -253,13 +269,32 @@ impl Service {
             },
             PoolError::Host(error) => StartError::Host(error),
         })?;
+        let log = config
+            .decision_log
+            .clone()
+            .map(DecisionLog::open)
+            .transpose()?;
         Ok(Arc::new(Service {
             module,
             config,
             current: RwLock::new(Arc::new(pool)),
             seen: Mutex::new(stamp),
             ids: DecisionIds::new(),
+            log,
+            metrics: Metrics::new(),
         }))
+    }
+
+    /// The service's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The exposition of `GET /metrics`, with the gauges read now.
+    pub fn metrics_text(&self) -> String {
+        let pool = self.current();
+        let queued = self.log.as_ref().map_or(0, DecisionLog::queue_depth);
+        self.metrics.encode(pool.live(), pool.size(), queued)
     }
 
     /// The pool serving now.
@@ -279,6 +314,21 @@ impl Service {
     /// Looks at the files; if they changed, compiles the new version and swaps it in. Blocks
     /// (file reads, compiling); run it off the async threads.
     pub fn reload_if_changed(&self) -> Reload {
+        let reload = self.look_and_reload();
+        let result = match reload {
+            Reload::Unchanged => None,
+            Reload::Reloaded { .. } => Some("reloaded"),
+            Reload::Rejected { .. } => Some("rejected"),
+            Reload::Unreadable { .. } => Some("unreadable"),
+            Reload::Failed { .. } => Some("failed"),
+        };
+        if let Some(result) = result {
+            self.metrics.reload(result);
+        }
+        reload
+    }
+
+    fn look_and_reload(&self) -> Reload {
         let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
         let now = stamp(&self.config);
         if *seen == now {
@@ -386,6 +436,7 @@ pub fn router(service: Arc<Service>) -> Router {
     }
     router
         .route("/v1/policy", get(policy))
+        .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -413,7 +464,8 @@ async fn authenticate(
     let Some(tokens) = &service.config.tokens else {
         return next.run(request).await;
     };
-    if request.uri().path() == "/healthz" {
+    let path = request.uri().path();
+    if path == "/healthz" || (path == "/metrics" && service.config.metrics_public) {
         return next.run(request).await;
     }
     let (reason, challenge) = match request.headers().get(header::AUTHORIZATION) {
@@ -428,6 +480,7 @@ async fn authenticate(
         },
     };
     tracing::warn!(method = %request.method(), path = %request.uri().path(), reason, status = 401, "request refused");
+    service.metrics.error(errors::UNAUTHORIZED);
     json_response(
         StatusCode::UNAUTHORIZED,
         failure_json(
@@ -473,23 +526,32 @@ struct CodeOnly {
     code: String,
 }
 
-/// The HTTP status of an answer: 200 for a success; for a failure, by its first code:
-/// `E0102` 413, other `E01xx` (malformed input) 400, `E0514` and `E0515` (an unreadable
-/// body, an inline profile not trusted) 400, `E0516` 401, `E0517` 408, `E0504` 500, anything
-/// else (the request names unknown things, has invalid values, exceeds the budget or
-/// memory) 422.
-pub fn status_of(answer: &str) -> StatusCode {
+/// The first error code of a failure answer; `None` for a success.
+fn failure_code(answer: &str) -> Option<String> {
     if answer.starts_with(r#"{"type":"success""#) {
-        return StatusCode::OK;
+        return None;
     }
     let code = serde_json::from_str::<FailureHead>(answer)
         .ok()
         .and_then(|head| head.errors.into_iter().next())
         .map(|first| first.code)
         .unwrap_or_default();
+    Some(code)
+}
+
+/// The HTTP status of an answer: 200 for a success; for a failure, by its first code:
+/// `E0102` 413, other `E01xx` (malformed input) 400, `E0514` and `E0515` (an unreadable
+/// body, an inline profile not trusted) 400, `E0516` 401, `E0517` 408, `E0504` 500, `E0519`
+/// (the decision could not be logged) 503, anything else (the request names unknown things,
+/// has invalid values, exceeds the budget or memory) 422.
+pub fn status_of(answer: &str) -> StatusCode {
+    let Some(code) = failure_code(answer) else {
+        return StatusCode::OK;
+    };
     match code.as_str() {
         errors::BODY_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
         errors::ENGINE_FAILED => StatusCode::INTERNAL_SERVER_ERROR,
+        errors::DECISION_NOT_LOGGED => StatusCode::SERVICE_UNAVAILABLE,
         errors::BAD_BODY | errors::INLINE_PROFILE_NOT_TRUSTED => StatusCode::BAD_REQUEST,
         errors::UNAUTHORIZED => StatusCode::UNAUTHORIZED,
         errors::BODY_TIMEOUT => StatusCode::REQUEST_TIMEOUT,
@@ -524,6 +586,58 @@ async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<Bytes,
     }
 }
 
+/// The answer to a decision request, and the fuel it used (`None` when it never reached
+/// an instance).
+async fn answer_of(
+    query: Query,
+    headers: &HeaderMap,
+    body: &Result<Bytes, BodyError>,
+    pool: &Arc<Pool>,
+    config: &Config,
+) -> (String, Option<u64>) {
+    if !is_json(headers) {
+        let answer = failure_json(
+            errors::UNSUPPORTED_MEDIA_TYPE,
+            "the request's Content-Type must be application/json",
+            Some("send the header `Content-Type: application/json`"),
+        );
+        return (answer, None);
+    }
+    let answer = match body {
+        Err(BodyError::TooLarge) => failure_json(
+            errors::BODY_TOO_LARGE,
+            &format!(
+                "the request body is larger than the limit of {} bytes",
+                config.body_limit
+            ),
+            Some("split the request"),
+        ),
+        Err(BodyError::TimedOut) => failure_json(
+            errors::BODY_TIMEOUT,
+            &format!(
+                "the request body did not arrive within {} ms",
+                config.body_timeout.as_millis()
+            ),
+            Some("send the whole body right after the head"),
+        ),
+        Err(BodyError::Unreadable(error)) => failure_json(
+            errors::BAD_BODY,
+            &format!("the request body could not be read: {error}"),
+            None,
+        ),
+        Ok(body) => {
+            let (pool, body) = (Arc::clone(pool), body.clone());
+            return tokio::task::spawn_blocking(move || pool.call_metered(query, &body))
+                .await
+                .unwrap_or_else(|error| {
+                    let failed = HostError::Trap(format!("the evaluation task failed: {error}"));
+                    (failed.answer_json(), None)
+                });
+        }
+    };
+    (answer, None)
+}
+
 async fn decide(
     State(service): State<Arc<Service>>,
     query: Query,
@@ -533,73 +647,78 @@ async fn decide(
     let started = Instant::now();
     let id = service.ids.next();
     let pool = service.current();
-    let hash = pool.version().hash.clone();
+    let version = Arc::clone(pool.version());
     // The body is read even when it will not be used, so that the connection can carry the
     // next request.
     let config = &service.config;
     let body = read_body(body, config.body_limit, config.body_timeout).await;
-    let answer = if !is_json(&headers) {
-        failure_json(
-            errors::UNSUPPORTED_MEDIA_TYPE,
-            "the request's Content-Type must be application/json",
-            Some("send the header `Content-Type: application/json`"),
-        )
-    } else {
-        match body {
-            Err(BodyError::TooLarge) => failure_json(
-                errors::BODY_TOO_LARGE,
-                &format!(
-                    "the request body is larger than the limit of {} bytes",
-                    config.body_limit
-                ),
-                Some("split the request"),
-            ),
-            Err(BodyError::TimedOut) => failure_json(
-                errors::BODY_TIMEOUT,
-                &format!(
-                    "the request body did not arrive within {} ms",
-                    config.body_timeout.as_millis()
-                ),
-                Some("send the whole body right after the head"),
-            ),
-            Err(BodyError::Unreadable(error)) => failure_json(
-                errors::BAD_BODY,
-                &format!("the request body could not be read: {error}"),
-                None,
-            ),
-            Ok(body) => {
-                let pool = Arc::clone(&pool);
-                tokio::task::spawn_blocking(move || pool.call(query, &body))
-                    .await
-                    .unwrap_or_else(|error| {
-                        HostError::Trap(format!("the evaluation task failed: {error}"))
-                            .answer_json()
-                    })
-            }
-        }
-    };
-    let status = if is_json(&headers) {
+    let (mut answer, fuel) = answer_of(query, &headers, &body, &pool, config).await;
+    let mut status = if is_json(&headers) {
         status_of(&answer)
     } else {
         StatusCode::UNSUPPORTED_MEDIA_TYPE
     };
-    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let mut logged = true;
+    if let Some(log) = &service.log {
+        let line = log.line(&Record {
+            decision_id: &id,
+            time: jiff::Timestamp::now(),
+            endpoint: query.route(),
+            status: status.as_u16(),
+            policy_name: &version.name,
+            policy_hash: &version.hash,
+            request: body.as_ref().ok().map(|bytes| &bytes[..]),
+            answer: &answer,
+        });
+        match log.write(line).await {
+            Ok(waited) => service.metrics.logged(waited),
+            Err(error) => {
+                // The decision is withheld: a client never sees one the log does not have.
+                logged = false;
+                answer = failure_json(
+                    errors::DECISION_NOT_LOGGED,
+                    &error.to_string(),
+                    Some("the decision was not made available; retry, and tell the operator: the decision log cannot be written"),
+                );
+                status = StatusCode::SERVICE_UNAVAILABLE;
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    let code = (!status.is_success()).then(|| failure_code(&answer).unwrap_or_default());
+    service
+        .metrics
+        .decision(query.route(), &answer, code.as_deref(), elapsed, fuel);
+    let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+    let hash = version.hash.as_str();
     if status.is_success() {
         tracing::info!(decision_id = %id, route = %query.route(), status = status.as_u16(), policy = %hash, micros, "decision");
     } else {
         tracing::warn!(decision_id = %id, route = %query.route(), status = status.as_u16(), policy = %hash, micros, answer = %truncate(&answer, 300), "decision failed");
     }
-    let headers_out = [(DECISION_ID, id.as_str()), (POLICY_HASH, hash.as_str())];
-    let mut response = match csv_text(query, status, &headers, &answer) {
+    let with_id = [(DECISION_ID, id.as_str()), (POLICY_HASH, hash)];
+    let headers_out = if logged { &with_id[..] } else { &with_id[1..] };
+    respond(query, status, &headers, answer, headers_out)
+}
+
+/// The response of a decision request: JSON, or the bare CSV of a `report-csv` answer.
+fn respond(
+    query: Query,
+    status: StatusCode,
+    headers: &HeaderMap,
+    answer: String,
+    headers_out: &[(&'static str, &str)],
+) -> Response {
+    let mut response = match csv_text(query, status, headers, &answer) {
         Some(csv) => {
-            let mut response = json_response(status, csv, &headers_out);
+            let mut response = json_response(status, csv, headers_out);
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/csv; charset=utf-8"),
             );
             response
         }
-        None => json_response(status, answer, &headers_out),
+        None => json_response(status, answer, headers_out),
     };
     if status == StatusCode::REQUEST_TIMEOUT {
         // The rest of the body is not read: the connection cannot carry another request.
@@ -664,6 +783,15 @@ async fn policy(State(service): State<Arc<Service>>) -> Response {
     json_response(StatusCode::OK, body, &[(POLICY_HASH, &version.hash)])
 }
 
+async fn metrics(State(service): State<Arc<Service>>) -> Response {
+    let mut response = (StatusCode::OK, Body::from(service.metrics_text())).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
+    );
+    response
+}
+
 async fn healthz() -> Response {
     json_response(StatusCode::OK, r#"{"status":"ok"}"#.to_owned(), &[])
 }
@@ -677,12 +805,13 @@ async fn drain(service: &Service, body: Body) {
 
 async fn not_found(State(service): State<Arc<Service>>, body: Body) -> Response {
     drain(&service, body).await;
+    service.metrics.error(errors::NOT_FOUND);
     json_response(
         StatusCode::NOT_FOUND,
         failure_json(
             errors::NOT_FOUND,
             "no such route",
-            Some("POST /v1/evaluate, /v1/authorize, /v1/badges, /v1/progress; GET /v1/policy, /healthz"),
+            Some("POST /v1/evaluate, /v1/authorize, /v1/badges, /v1/progress, /v1/invoice-run, /v1/report-csv; GET /v1/policy, /metrics, /healthz"),
         ),
         &[],
     )
@@ -690,12 +819,13 @@ async fn not_found(State(service): State<Arc<Service>>, body: Body) -> Response 
 
 async fn method_not_allowed(State(service): State<Arc<Service>>, body: Body) -> Response {
     drain(&service, body).await;
+    service.metrics.error(errors::METHOD_NOT_ALLOWED);
     json_response(
         StatusCode::METHOD_NOT_ALLOWED,
         failure_json(
             errors::METHOD_NOT_ALLOWED,
             "this route does not take this method",
-            Some("decisions are POST, /v1/policy and /healthz are GET"),
+            Some("decisions are POST, /v1/policy, /metrics and /healthz are GET"),
         ),
         &[],
     )

@@ -2,13 +2,14 @@
 //!
 //! ```text
 //! cargo run --release -p procura-host --bin procura-load -- [--requests 10000] [--concurrency 32]
-//!     [--instances N] [--addr HOST:PORT] [--module FILE]
+//!     [--instances N] [--addr HOST:PORT] [--module FILE] [--decision-log FILE]
 //! ```
 //!
 //! Without `--addr` it starts the service in-process on 127.0.0.1 (an ephemeral port) with
 //! the Maple example (`examples/maple.*`, run from the repository root), then sends the
 //! Maple checkout requests and a workflow request over keep-alive connections and prints
-//! the count of errors and the latency percentiles. Exit 1 if any request failed.
+//! the count of errors and the latency percentiles. With `--decision-log FILE` the in-process
+//! service logs every decision to FILE (truncated first). Exit 1 if any request failed.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use procura_host::decision_log::LogConfig;
 use procura_host::load::{self, Request};
 use procura_host::server::{self, Config, Service};
 use procura_host::CoreModule;
@@ -27,6 +29,7 @@ struct Options {
     instances: Option<usize>,
     addr: Option<SocketAddr>,
     module: PathBuf,
+    decision_log: Option<PathBuf>,
 }
 
 fn options() -> Result<Options, String> {
@@ -36,6 +39,7 @@ fn options() -> Result<Options, String> {
         instances: None,
         addr: None,
         module: procura_host::default_module_path(),
+        decision_log: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -47,6 +51,7 @@ fn options() -> Result<Options, String> {
             "--instances" => options.instances = Some(value.parse().map_err(|e| bad(&e))?),
             "--addr" => options.addr = Some(value.parse().map_err(|e| bad(&e))?),
             "--module" => options.module = PathBuf::from(value),
+            "--decision-log" => options.decision_log = Some(PathBuf::from(value)),
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -98,6 +103,11 @@ async fn main_async(options: Options) -> Result<bool, String> {
                 Some(PathBuf::from("examples/maple.directory.json")),
             );
             config.poll = None;
+            if let Some(path) = &options.decision_log {
+                // Each run measures a log of its own requests only.
+                std::fs::write(path, b"").map_err(|e| format!("{}: {e}", path.display()))?;
+                config.decision_log = Some(LogConfig::new(path));
+            }
             if let Some(instances) = options.instances {
                 config.instances = instances;
             }
@@ -111,8 +121,12 @@ async fn main_async(options: Options) -> Result<bool, String> {
             tokio::spawn(server::serve(listener, service, async {
                 let _ = stopped.await;
             }));
+            let logging = options.decision_log.as_ref().map_or_else(
+                || "no decision log".to_owned(),
+                |p| format!("decision log {}", p.display()),
+            );
             println!(
-                "service on {addr}: Maple policy, {instances} instances, started in {:?}",
+                "service on {addr}: Maple policy, {instances} instances, {logging}, started in {:?}",
                 started.elapsed()
             );
             (addr, Some(stop))
