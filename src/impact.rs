@@ -21,6 +21,7 @@ use crate::engine::Engine;
 
 /// What a draft changes, over a set of checkout requests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ImpactReport {
     pub base: PolicyRef,
@@ -31,6 +32,7 @@ pub struct ImpactReport {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ImpactSummary {
     /// Requests evaluated.
@@ -49,6 +51,7 @@ pub struct ImpactSummary {
 
 /// One order the draft decides differently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderImpact {
     /// Position of the request in the input.
@@ -79,6 +82,7 @@ pub struct OrderImpact {
 
 /// The same thing in the base and in the draft.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Sides<T> {
     pub base: T,
@@ -86,6 +90,7 @@ pub struct Sides<T> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LineImpact {
     pub id: String,
@@ -95,6 +100,7 @@ pub struct LineImpact {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ApprovalImpact {
     pub levels: Sides<usize>,
@@ -105,6 +111,7 @@ pub struct ApprovalImpact {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BudgetImpact {
     pub budget: String,
@@ -115,6 +122,7 @@ pub struct BudgetImpact {
 
 /// A rule named by a trace entry, e.g. `laptops_it_only` (`block`) at 29:1.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RuleRef {
     pub rule: String,

@@ -13,6 +13,7 @@ use procura::contract::{
     Decision, Directory, InvoiceRun, InvoiceRunRequest, Permissions, PermissionsRequest,
     PolicyOutline, ProgressRequest, ReportDefinition, TestReport, WorkflowState,
 };
+use procura::impact::ImpactReport;
 use schemars::{schema_for, Schema};
 
 use crate::files;
@@ -66,6 +67,7 @@ fn schemas() -> Vec<(&'static str, Schema)> {
             schema_for!(ReportDefinition),
         ),
         ("policy-outline.schema.json", schema_for!(PolicyOutline)),
+        ("impact-report.schema.json", schema_for!(ImpactReport)),
         (
             "permissions-request.schema.json",
             schema_for!(PermissionsRequest),

@@ -51,6 +51,7 @@ fn checked_in_schemas_match_the_types() {
         "invoice-run",
         "report-definition",
         "policy-outline",
+        "impact-report",
         "permissions-request",
         "permissions",
     ]

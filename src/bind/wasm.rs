@@ -56,7 +56,7 @@ import type {
   AuthorizeAnswer, AuthorizeRequest, BadgeAnswer, BadgeRequest, CheckoutRequest,
   DecisionAnswer, Directory, EvalError, InvoiceRunAnswer, InvoiceRunRequest,
   InvoiceRun, ProgressRequest, ReportDefinition, SourceSpan, TestReport, WorkflowAnswer,
-  DeclaredField, PolicyOutline, PermissionsRequest, PermissionsAnswer,
+  DeclaredField, PolicyOutline, PermissionsRequest, PermissionsAnswer, ImpactReport,
 } from "./types.js";
 export type * from "./types.js";
 
@@ -81,6 +81,11 @@ export interface Label {
 /** What `compile` returns. */
 export type CompileResult =
   | { type: "success"; policy: Policy; warnings: Diagnostic[] }
+  | { type: "failure"; errors: EvalError[] };
+
+/** What `impact` returns. */
+export type ImpactAnswer =
+  | { type: "success"; result: ImpactReport }
   | { type: "failure"; errors: EvalError[] };
 
 /** What `load` returns: a policy artifact of `procura build`, loaded (no warnings). */
@@ -161,17 +166,17 @@ impl Policy {
     }
 
     /// What a storefront lists about the policy: groups with titles, roles, actions,
-    /// categories, custom fields and named rules. In the authoring build until the lean
-    /// runtime package (without the compiler) has room for it in its size budget.
-    #[cfg(feature = "wasm-back-office")]
+    /// categories, custom fields and named rules. In the runtime and back-office builds;
+    /// the checkout build that still carries the compiler has no room for it.
+    #[cfg(any(feature = "wasm-back-office", not(feature = "authoring")))]
     #[wasm_bindgen(unchecked_return_type = "PolicyOutline")]
     pub fn outline(&self) -> JsValue {
         to_js(&self.engine.outline())
     }
 
     /// Every action a user may take in a group, each with the assignment granting it
-    /// (authoring build, as `outline`).
-    #[cfg(feature = "wasm-back-office")]
+    /// (the builds of `outline`).
+    #[cfg(any(feature = "wasm-back-office", not(feature = "authoring")))]
     #[wasm_bindgen(unchecked_return_type = "PermissionsAnswer")]
     pub fn permissions(
         &self,
@@ -329,6 +334,30 @@ pub fn report_csv(
             Answer::Failure { errors }
         }
         (Err(errors), _) | (_, Err(errors)) => Answer::Failure { errors },
+    };
+    to_js(&answer)
+}
+
+/// Which orders `draft` decides differently from `base` (`procura impact`): every
+/// request decided by both, the orders that changed with the rules responsible, and a
+/// summary. Back-office build: the playground's Impact tab.
+#[cfg(feature = "wasm-back-office")]
+#[wasm_bindgen(unchecked_return_type = "ImpactAnswer")]
+pub fn impact(
+    base: &Policy,
+    draft: &Policy,
+    #[wasm_bindgen(unchecked_param_type = "CheckoutRequest[]")] requests: JsValue,
+) -> JsValue {
+    let answer = match json_text(&requests, "requests").and_then(|text| {
+        under(
+            "requests",
+            parse_json::<Vec<crate::contract::CheckoutRequest>>(&text),
+        )
+    }) {
+        Ok(requests) => Answer::Success {
+            result: crate::impact::impact(&base.engine, &draft.engine, &requests),
+        },
+        Err(errors) => Answer::Failure { errors },
     };
     to_js(&answer)
 }

@@ -428,6 +428,123 @@ class Directory(TypedDict):
     users: NotRequired[List["User"]]
 
 
+class Sides(TypedDict):
+    """The same thing in the base and in the draft."""
+    base: int
+    draft: int
+
+
+class ApprovalImpact(TypedDict):
+    added: List[str]
+    """Approvers the draft asks and the base did not, by id."""
+    levels: "Sides"
+    removed: List[str]
+    """Approvers the base asked and the draft does not."""
+
+
+class Sides2(TypedDict):
+    """The same thing in the base and in the draft."""
+    base: str
+    draft: str
+
+
+class Sides3(TypedDict):
+    """The same thing in the base and in the draft."""
+    base: NotRequired[Optional["Amount"]]
+    draft: NotRequired[Optional["Amount"]]
+
+
+class BudgetImpact(TypedDict):
+    budget: str
+    effect: "Sides2"
+    """`none`, `warn`, `restrict`, `block`, or `absent` when the budget does not apply."""
+    remaining: "Sides3"
+
+
+class Sides5(TypedDict):
+    """The same thing in the base and in the draft."""
+    base: List[str]
+    draft: List[str]
+
+
+class Sides4(TypedDict):
+    """The same thing in the base and in the draft."""
+    base: NotRequired[Optional[str]]
+    draft: NotRequired[Optional[str]]
+
+
+class LineImpact(TypedDict):
+    base: "Verdict"
+    draft: "Verdict"
+    id: str
+    product: str
+
+
+class RuleRef(TypedDict):
+    """A rule named by a trace entry, e.g. `laptops_it_only` (`block`) at 29:1."""
+    column: int
+    effect: str
+    line: int
+    rule: str
+
+
+class Sides6(TypedDict):
+    """The same thing in the base and in the draft."""
+    base: List["RuleRef"]
+    draft: List["RuleRef"]
+
+
+class OrderImpact(TypedDict):
+    """One order the draft decides differently."""
+    approvals: "ApprovalImpact"
+    baseOutcome: str
+    """`allowed`, `approvalRequired`, `blocked`, or `failure` (the request was refused)."""
+    budgets: List["BudgetImpact"]
+    buyer: str
+    draftOutcome: str
+    errors: "Sides5"
+    """Error codes only one side reports."""
+    group: str
+    invoice: NotRequired[Optional["Sides4"]]
+    """The invoice template on each side, when it changed."""
+    kinds: List[str]
+    """The kinds of change, e.g. `["outcome", "lines"]`."""
+    lines: List["LineImpact"]
+    messages: "Sides5"
+    """Message texts only one side shows."""
+    order: str
+    request: int
+    """Position of the request in the input."""
+    rules: "Sides6"
+    """The rules responsible: trace entries only one side has."""
+    total: NotRequired[Optional["MoneyValue"]]
+    """The order's total as the draft computes it (the base's when the draft fails)."""
+
+
+class ImpactSummary(TypedDict):
+    byKind: Dict[str, int]
+    """Changed orders by kind of change (`outcome`, `lines`, `approvals`, `budgets`,
+    `invoice`, `messages`, `errors`); an order may count under several kinds."""
+    changed: int
+    newlyAllowed: List["MoneyValue"]
+    """Totals of orders the draft allows and the base did not."""
+    newlyApprovalRequired: List["MoneyValue"]
+    """Totals of orders that newly need approval (they were allowed or blocked)."""
+    newlyBlocked: List["MoneyValue"]
+    """Totals of orders the draft blocks and the base did not, per currency."""
+    orders: int
+    """Requests evaluated."""
+
+
+class ImpactReport(TypedDict):
+    """What a draft changes, over a set of checkout requests."""
+    base: "PolicyRef"
+    changes: List["OrderImpact"]
+    """The changed orders, in request order."""
+    draft: "PolicyRef"
+    summary: "ImpactSummary"
+
+
 class InvoiceLineInput(TypedDict):
     amount: "Amount"
     """Negative for a credit (a return or a discount)."""
