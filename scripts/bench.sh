@@ -3,14 +3,16 @@
 #   1. set-up (scripts/setup.sh), the npm package (scripts/build-pkg.sh) and the core
 #      module (scripts/build-core.sh);
 #   2. the workloads (procura-bench's gen-workloads → target/bench-workloads/);
-#   3. the native criterion benches, then the peers (cedar-policy, regorus) in one run;
+#   3. the native criterion benches, then the peers in one run: cedar-policy and regorus at
+#      their defaults and at their best (Cedar sliced per action / category, regorus on its
+#      RVM) and the hand-indexed plain-Rust reference (bench/benches/peers.rs);
 #   4. the same workloads through the Node package and through wasmtime;
 #   5. callgrind profiles of the workloads that the targets are about;
 #   6. BENCHMARKS.md's tables (procura-bench's report), between its GENERATED markers.
 # Results land in target/bench-results/ and target/criterion/. Takes about an hour on 2
 # cores from a cold target/ (most of it compiling: the packages, and release builds with fat
 # LTO of the peers, criterion and wasmtime); about 35 minutes once built (measuring: native
-# 7, peers 5, Node 8, wasmtime 4, profiles 3).
+# 7, peers 7, Node 8, wasmtime 4, profiles 3).
 #
 #   scripts/bench.sh            # everything
 #   PROCURA_BENCH_SKIP_BUILD=1  # skip set-up and the package builds (pkg/ must exist)
@@ -55,7 +57,7 @@ cargo run --profile bench "${bench[@]}" --locked -q -p procura-bench --bin gen-w
 step "native criterion benches (cargo bench -p procura-bench --bench native)"
 cargo bench "${bench[@]}" --locked -p procura-bench --bench native
 
-step "peers in the same run (cargo bench -p procura-bench --features peers --bench peers)"
+step "peers and the reference in one run (cargo bench -p procura-bench --features peers --bench peers)"
 cargo bench "${bench[@]}" --locked -p procura-bench --features peers --bench peers
 
 # The workflow (`progress`) is in the back-office build of the package only; everything

@@ -177,7 +177,8 @@ fi
 # Benchmarks (BENCHMARKS.md, bench/): build every benchmark and run each once on the
 # smallest size (criterion's test mode; the workload files, the Node runner over pkg/node and
 # the wasmtime runner over pkg/core/procura.wasm with --quick), lint the peer code, and
-# check that Procura, cedar-policy and regorus reach the same decisions on the benchmark's
+# check that Procura, cedar-policy and regorus (each at its default and at its fastest
+# configuration) and the hand-indexed reference reach the same decisions on the benchmark's
 # inputs. No test asserts a time: scripts/bench.sh measures.
 step "bench: every benchmark once on the smallest size, and the peer-agreement test"
 cargo clippy --locked -p procura-bench --all-targets --features peers -- -D warnings

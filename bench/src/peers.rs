@@ -22,15 +22,24 @@
 //! - Rego: block rules indexed by category in the data document; `blocked` is the set of
 //!   product ids of the input whose category or an ancestor category has a rule in scope;
 //!   one query per buyer and page of products.
+//!
+//! **Each peer twice**: at its default configuration ([`Cedar`]: one policy set per
+//! question; [`Rego`]: the tree-walking interpreter of `regorus::Engine`) and at the
+//! fastest one a performance-minded user would pick ([`CedarSliced`]: the same policies
+//! sliced per action and per category, so a request meets only the policies that can
+//! apply; [`RegoRvm`]: the same policy compiled to regorus's register VM). The floor
+//! beside them is [`crate::reference::Reference`], the two questions hand-indexed in Rust.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
 
 use cedar_policy::{
-    Authorizer, Context, Decision, Entities, EntityUid, PolicySet, Request, Schema, ValidationMode,
-    Validator,
+    Authorizer, Context, Decision, Entities, EntityUid, Policy, PolicySet, Request, Schema,
+    ValidationMode, Validator,
 };
 use procura::contract::{AuthorizeRequest, BadgeRequest};
+use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::RegoVM;
 use serde_json::{json, Value};
 
 use crate::workload::{role_actions, BlockSpec, Org, ScopeSpec};
@@ -449,6 +458,19 @@ impl Rego {
         Ok(value == regorus::Value::Bool(true))
     }
 
+    /// How many of the page's products are blocked (what the bench counts).
+    pub fn blocked_count(&mut self, input: &regorus::Value) -> Result<usize, String> {
+        self.engine.set_input(input.clone());
+        let value = self
+            .engine
+            .eval_rule("data.procura.blocked".into())
+            .map_err(|e| format!("rego blocked: {e}"))?;
+        Ok(value
+            .as_set()
+            .map_err(|e| format!("rego blocked: {e}"))?
+            .len())
+    }
+
     /// The ids of the page's blocked products.
     pub fn blocked(&mut self, input: &regorus::Value) -> Result<Vec<String>, String> {
         self.engine.set_input(input.clone());
@@ -457,6 +479,228 @@ impl Rego {
             .eval_rule("data.procura.blocked".into())
             .map_err(|e| format!("rego blocked: {e}"))?;
         let set = value.as_set().map_err(|e| format!("rego blocked: {e}"))?;
+        Ok(set
+            .iter()
+            .filter_map(|v| v.as_string().ok().map(|s| s.to_string()))
+            .collect())
+    }
+}
+
+// ─── Cedar, sliced ───────────────────────────────────────────────────────────────────
+
+/// Cedar as a performance-minded user deploys it: the same schema, policies and entities
+/// as [`Cedar`], but each request is authorized against a policy set holding only the
+/// policies that can apply to it. Cedar evaluates every policy of the set it is given
+/// (its policy-set index narrows nothing by attribute), so slicing is what such a user
+/// does by hand:
+/// - permission checks: one set per action, with the `permit`s of the roles that grant it;
+/// - category restriction: one set per category of the tree (5,120), with the purchases
+///   `permit` and the `forbid`s naming the category or one of its ancestors.
+///
+/// Choosing the slice (a hash lookup by action or category id) is part of every timed
+/// call. The policies are the very ones of [`Cedar`], found by their `@id` annotations.
+pub struct CedarSliced {
+    by_action: HashMap<String, PolicySet>,
+    by_category: HashMap<String, PolicySet>,
+    empty: PolicySet,
+    entities: Entities,
+    authorizer: Authorizer,
+}
+
+impl CedarSliced {
+    pub fn new(cedar: &Cedar, org: &Org, blocks: &[BlockSpec]) -> Result<CedarSliced, String> {
+        let add = |set: &mut PolicySet, policy: &Policy| {
+            set.add(policy.clone())
+                .map_err(|e| format!("sliced policy set: {e}"))
+        };
+        // Permission checks: the role permits by action.
+        let roles = role_actions();
+        let mut by_action: HashMap<String, PolicySet> = crate::workload::all_actions()
+            .into_iter()
+            .map(|a| (a.to_owned(), PolicySet::new()))
+            .collect();
+        for policy in cedar.permissions.policies() {
+            let role = policy
+                .annotation("id")
+                .and_then(|id| id.strip_prefix("role "))
+                .ok_or_else(|| format!("permission policy without a role id: {policy}"))?;
+            for action in roles.get(role).into_iter().flatten() {
+                let set = by_action
+                    .get_mut(action)
+                    .ok_or_else(|| format!("unknown action {action}"))?;
+                add(set, policy)?;
+            }
+        }
+        // Category restriction: the forbids by the categories they name.
+        let mut by_name: HashMap<&str, &Policy> = HashMap::new();
+        for policy in cedar.categories.policies() {
+            let id = policy
+                .annotation("id")
+                .ok_or_else(|| format!("category policy without an id: {policy}"))?;
+            by_name.insert(id, policy);
+        }
+        let purchases = *by_name
+            .get("purchases")
+            .ok_or("no purchases permit".to_owned())?;
+        let mut naming: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, block) in blocks.iter().enumerate() {
+            for category in &block.categories {
+                naming.entry(category).or_default().push(i);
+            }
+        }
+        let mut by_category = HashMap::new();
+        for category in org.top.iter().chain(&org.mid).chain(&org.leaves) {
+            let prefixes = category
+                .match_indices('/')
+                .map(|(i, _)| &category[..i])
+                .chain(std::iter::once(category.as_str()));
+            let applying: BTreeSet<usize> = prefixes
+                .flat_map(|p| naming.get(p).into_iter().flatten().copied())
+                .collect();
+            let mut set = PolicySet::new();
+            add(&mut set, purchases)?;
+            for i in applying {
+                let name = blocks[i].name.as_str();
+                let policy = by_name
+                    .get(name)
+                    .ok_or_else(|| format!("no forbid for {name}"))?;
+                add(&mut set, policy)?;
+            }
+            by_category.insert(category.clone(), set);
+        }
+        Ok(CedarSliced {
+            by_action,
+            by_category,
+            empty: PolicySet::new(),
+            entities: cedar.entities.clone(),
+            authorizer: Authorizer::new(),
+        })
+    }
+
+    /// How many policies the largest slice of each kind holds: `(permissions, categories)`.
+    pub fn largest_slices(&self) -> (usize, usize) {
+        let largest = |sets: &HashMap<String, PolicySet>| {
+            sets.values()
+                .map(|s| s.policies().count())
+                .max()
+                .unwrap_or(0)
+        };
+        (largest(&self.by_action), largest(&self.by_category))
+    }
+
+    /// A permission check (`action` is the request's action id) against its action's slice.
+    pub fn allowed(&self, action: &str, request: &Request) -> bool {
+        let set = self.by_action.get(action).unwrap_or(&self.empty);
+        self.authorizer
+            .is_authorized(request, set, &self.entities)
+            .decision()
+            == Decision::Allow
+    }
+
+    /// Whether a `buy` request of a product in `category` is denied, against the
+    /// category's slice (a category outside the tree gets no policy: denied, as by
+    /// [`Cedar`], whose `permit` needs a known `Category`).
+    pub fn blocked(&self, category: &str, request: &Request) -> bool {
+        let set = self.by_category.get(category).unwrap_or(&self.empty);
+        self.authorizer
+            .is_authorized(request, set, &self.entities)
+            .decision()
+            == Decision::Deny
+    }
+}
+
+/// The permission checks' actions, in order (the slice key of each Cedar request).
+pub fn check_actions(checks: &[AuthorizeRequest]) -> Vec<&str> {
+    checks.iter().map(|c| c.action.as_str()).collect()
+}
+
+/// The pages' product categories, in request order (the slice key of each Cedar request).
+pub fn page_categories(pages: &[BadgeRequest]) -> Vec<&str> {
+    pages
+        .iter()
+        .flat_map(|p| p.products.iter().map(|product| product.category.as_str()))
+        .collect()
+}
+
+// ─── Rego on regorus's register VM (RVM) ─────────────────────────────────────────────
+
+/// regorus's fastest configuration: the same policy and data document as [`Rego`], the
+/// policy compiled once per entry point (`Engine::compile_with_entrypoint`, then
+/// `languages::rego::compiler::Compiler::compile_from_policy`) into an RVM program, and
+/// one `rvm::RegoVM` per entry point that keeps the program and the data loaded; a query
+/// sets the input and executes (cargo feature `rvm` of regorus 0.14).
+pub struct RegoRvm {
+    allow: RegoVM,
+    blocked: RegoVM,
+}
+
+impl RegoRvm {
+    fn vm(data: &regorus::Value, entry_point: &str) -> Result<RegoVM, String> {
+        let mut engine = regorus::Engine::new();
+        engine
+            .add_policy("procura.rego".into(), REGO_POLICY.into())
+            .map_err(|e| format!("rego policy: {e}"))?;
+        let compiled = engine
+            .compile_with_entrypoint(&entry_point.into())
+            .map_err(|e| format!("rego compile {entry_point}: {e}"))?;
+        let program = Compiler::compile_from_policy(&compiled, &[entry_point])
+            .map_err(|e| format!("rvm compile {entry_point}: {e}"))?;
+        let mut vm = RegoVM::new_with_policy(compiled);
+        vm.load_program(program);
+        // The default limit (25,000 instructions) is a guard for untrusted policies; a page
+        // of 25 products against 10,000 rules needs more.
+        vm.set_max_instructions(100_000_000);
+        vm.set_data(data.clone())
+            .map_err(|e| format!("rvm data: {e}"))?;
+        Ok(vm)
+    }
+
+    pub fn new(org: &Org, blocks: &[BlockSpec]) -> Result<RegoRvm, String> {
+        let data = rego_value(&Rego::data(org, blocks))?;
+        Ok(RegoRvm {
+            allow: RegoRvm::vm(&data, "data.procura.allow")?,
+            blocked: RegoRvm::vm(&data, "data.procura.blocked")?,
+        })
+    }
+
+    /// A permission check; the inputs are [`Rego::permission_inputs`].
+    pub fn allowed(&mut self, input: &regorus::Value) -> Result<bool, String> {
+        self.allow.set_input(input.clone());
+        let value = self
+            .allow
+            .execute()
+            .map_err(|e| format!("rvm allow: {e}"))?;
+        Ok(value == regorus::Value::Bool(true))
+    }
+
+    /// How many of the page's products are blocked; the inputs are
+    /// [`Rego::category_inputs`].
+    pub fn blocked_count(&mut self, input: &regorus::Value) -> Result<usize, String> {
+        self.blocked.set_input(input.clone());
+        let value = self
+            .blocked
+            .execute()
+            .map_err(|e| format!("rvm blocked: {e}"))?;
+        if value == regorus::Value::Undefined {
+            return Ok(0);
+        }
+        Ok(value
+            .as_set()
+            .map_err(|e| format!("rvm blocked: {e}"))?
+            .len())
+    }
+
+    /// The ids of the page's blocked products.
+    pub fn blocked(&mut self, input: &regorus::Value) -> Result<Vec<String>, String> {
+        self.blocked.set_input(input.clone());
+        let value = self
+            .blocked
+            .execute()
+            .map_err(|e| format!("rvm blocked: {e}"))?;
+        if value == regorus::Value::Undefined {
+            return Ok(Vec::new());
+        }
+        let set = value.as_set().map_err(|e| format!("rvm blocked: {e}"))?;
         Ok(set
             .iter()
             .filter_map(|v| v.as_string().ok().map(|s| s.to_string()))

@@ -6,7 +6,14 @@
 //! profile compile 1000 - 5
 //! profile badges 1000 - 20
 //! profile authorize 1000 - 20
+//! profile category 1000 - 20       # the peer comparison's 20 pages of 25 products
+//! profile authorize-reference 1000 - 20   # the hand-indexed reference, both questions
+//! profile category-reference 1000 - 20
 //! ```
+//!
+//! With `--features peers`, the peer configurations on the same two questions:
+//! `authorize-` or `category-` followed by `cedar`, `cedar-sliced`, `regorus` or `rvm`
+//! (bench/benches/peers.rs times the same calls).
 //!
 //! Setup (generating the workload, compiling the policy) happens before the loop; with
 //! callgrind, `--toggle-collect=procura_bench_profile_loop` counts only the loop.
@@ -15,7 +22,98 @@ use std::process::ExitCode;
 
 use procura::contract::Directory;
 use procura::Engine;
+use procura_bench::reference::Reference;
 use procura_bench::workload;
+
+/// The peer configurations of the peer comparison, one question and engine per run.
+#[cfg(feature = "peers")]
+mod peers {
+    use std::hint::black_box;
+
+    use procura_bench::peers::{check_actions, page_categories, Cedar, CedarSliced, Rego, RegoRvm};
+    use procura_bench::workload::{self, BlockSpec, Org};
+
+    use super::procura_bench_profile_loop;
+
+    pub fn run(
+        what: &str,
+        org: &Org,
+        blocks: &[BlockSpec],
+        iterations: usize,
+    ) -> Result<(), String> {
+        let checks = workload::authorize_requests(org);
+        let pages = workload::category_requests(org);
+        match what {
+            "authorize-cedar"
+            | "authorize-cedar-sliced"
+            | "category-cedar"
+            | "category-cedar-sliced" => {
+                let cedar = Cedar::new(org, blocks)?;
+                let sliced = CedarSliced::new(&cedar, org, blocks)?;
+                let actions = check_actions(&checks);
+                let categories = page_categories(&pages);
+                let permission = cedar.permission_requests(&checks)?;
+                let category = cedar.category_requests(&pages)?;
+                procura_bench_profile_loop(iterations, &mut || match what {
+                    "authorize-cedar" => permission.iter().for_each(|r| {
+                        black_box(cedar.allowed(black_box(r)));
+                    }),
+                    "authorize-cedar-sliced" => {
+                        actions.iter().zip(&permission).for_each(|(a, r)| {
+                            black_box(sliced.allowed(black_box(a), black_box(r)));
+                        })
+                    }
+                    "category-cedar" => category.iter().for_each(|r| {
+                        black_box(cedar.blocked(black_box(r)));
+                    }),
+                    _ => categories.iter().zip(&category).for_each(|(c, r)| {
+                        black_box(sliced.blocked(black_box(c), black_box(r)));
+                    }),
+                });
+            }
+            "authorize-regorus" | "category-regorus" => {
+                let mut rego = Rego::new(org, blocks)?;
+                let permission = Rego::permission_inputs(&checks)?;
+                let category = Rego::category_inputs(&pages)?;
+                let mut failed = None;
+                procura_bench_profile_loop(iterations, &mut || {
+                    let result = if what == "authorize-regorus" {
+                        permission
+                            .iter()
+                            .try_for_each(|i| rego.allowed(black_box(i)).map(drop))
+                    } else {
+                        category
+                            .iter()
+                            .try_for_each(|i| rego.blocked_count(black_box(i)).map(drop))
+                    };
+                    failed = failed.take().or(result.err());
+                });
+                failed.map_or(Ok(()), Err)?;
+            }
+            "authorize-rvm" | "category-rvm" => {
+                let mut rvm = RegoRvm::new(org, blocks)?;
+                let permission = Rego::permission_inputs(&checks)?;
+                let category = Rego::category_inputs(&pages)?;
+                let mut failed = None;
+                procura_bench_profile_loop(iterations, &mut || {
+                    let result = if what == "authorize-rvm" {
+                        permission
+                            .iter()
+                            .try_for_each(|i| rvm.allowed(black_box(i)).map(drop))
+                    } else {
+                        category
+                            .iter()
+                            .try_for_each(|i| rvm.blocked_count(black_box(i)).map(drop))
+                    };
+                    failed = failed.take().or(result.err());
+                });
+                failed.map_or(Ok(()), Err)?;
+            }
+            other => return Err(format!("unknown peer workload `{other}`")),
+        }
+        Ok(())
+    }
+}
 
 /// The measured loop; callgrind's `--toggle-collect` names it.
 #[inline(never)]
@@ -91,6 +189,43 @@ fn main() -> ExitCode {
                     black_box(engine.authorize(black_box(check)));
                 }
             });
+        }
+        "category" => {
+            let pages = workload::category_requests(&org);
+            procura_bench_profile_loop(iterations, &mut || {
+                for page in &pages {
+                    black_box(engine.badges(black_box(page)));
+                }
+            });
+        }
+        "authorize-reference" => {
+            let checks = workload::authorize_requests(&org);
+            let reference = Reference::new(&org, &spec.blocks);
+            procura_bench_profile_loop(iterations, &mut || {
+                for c in &checks {
+                    let c = black_box(c);
+                    black_box(reference.allowed(&c.user, &c.action, &c.resource.group));
+                }
+            });
+        }
+        "category-reference" => {
+            let pages = workload::category_requests(&org);
+            let reference = Reference::new(&org, &spec.blocks);
+            procura_bench_profile_loop(iterations, &mut || {
+                for page in &pages {
+                    let page = black_box(page);
+                    for p in &page.products {
+                        black_box(reference.blocked(&page.group, &p.category));
+                    }
+                }
+            });
+        }
+        #[cfg(feature = "peers")]
+        peer if peer.starts_with("authorize-") || peer.starts_with("category-") => {
+            if let Err(error) = peers::run(peer, &org, &spec.blocks, iterations) {
+                eprintln!("{peer}: {error}");
+                return ExitCode::FAILURE;
+            }
         }
         "approval" => {
             let request = workload::approval_request(&org, &spec);

@@ -1,7 +1,9 @@
 //! Regenerates the tables of BENCHMARKS.md from the results of a `scripts/bench.sh` run:
 //! criterion's medians (target/criterion/**/new/estimates.json), the Node and wasmtime
 //! runners' JSON and the callgrind profiles (target/bench-results/), the package sizes
-//! (pkg/). Everything between `<!-- BEGIN GENERATED -->` and `<!-- END GENERATED -->` is
+//! (pkg/), and the peer comparison (every peer configuration and the hand-indexed reference
+//! of bench/benches/peers.rs, with issue 18's targets against the fastest of them).
+//! Everything between `<!-- BEGIN GENERATED -->` and `<!-- END GENERATED -->` is
 //! replaced; the prose around it is kept.
 //!
 //! ```text
@@ -110,6 +112,16 @@ fn kib(bytes: u64) -> String {
 }
 
 const SIZES: [u64; 3] = [100, 1_000, 10_000];
+
+/// The peer configurations: criterion name and label (bench/benches/peers.rs).
+const PEERS: [(&str, &str); 4] = [
+    ("cedar", "cedar-policy, one policy set (default)"),
+    ("cedar_sliced", "cedar-policy, sliced per action / category"),
+    ("regorus", "regorus, interpreter (default)"),
+    ("regorus_rvm", "regorus, compiled to its RVM"),
+];
+/// The hand-indexed plain-Rust reference (bench/src/reference.rs).
+const REFERENCE: (&str, &str) = ("reference", "reference: hand-indexed Rust");
 const LINES: [u64; 4] = [1, 10, 50, 200];
 
 struct Target {
@@ -378,44 +390,115 @@ fn main() -> ExitCode {
     }
 
     // ── peers ──
+    let perm_at = |engine: &str| c(&format!("peers_permission/{engine}/1000"));
     let _ = writeln!(
         md,
-        "\n### Peers: the same questions in cedar-policy and regorus\n"
+        "\n### Peers: the same questions in cedar-policy and regorus, at their defaults and at their best\n"
     );
-    let perm = |engine: &str| c(&format!("peers_permission/{engine}/1000"));
+    // The workloads: criterion id of an engine's run, and the column title.
+    let peer_workloads: Vec<(String, String)> = std::iter::once((
+        "peers_permission/{}/1000".to_owned(),
+        "1,000 permission checks".to_owned(),
+    ))
+    .chain(SIZES.iter().map(|&rules| {
+        let count = match rules {
+            100 => "100",
+            1_000 => "1,000",
+            _ => "10,000",
+        };
+        let title = if rules == SIZES[0] {
+            format!("category restriction (500 products), {count} rules")
+        } else {
+            format!("{count} rules")
+        };
+        (format!("peers_category/{{}}/{rules}/500"), title)
+    }))
+    .collect();
+    let at = |workload: &str, engine: &str| c(&workload.replace("{}", engine));
+    let fastest = |workload: &str| -> Option<(&'static str, f64)> {
+        PEERS
+            .iter()
+            .filter_map(|(engine, label)| at(workload, engine).map(|v| (*label, v)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    };
     let _ = writeln!(
         md,
-        "| workload | Procura | cedar-policy | regorus | cedar / Procura | regorus / Procura |"
-    );
-    let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: |");
-    let _ = writeln!(
-        md,
-        "| 1,000 permission checks | {} | {} | {} | {} | {} |",
-        opt(perm("procura")),
-        opt(perm("cedar")),
-        opt(perm("regorus")),
-        x(ratio(perm("cedar"), perm("procura"))),
-        x(ratio(perm("regorus"), perm("procura")))
+        "Medians of the whole batch (1,000 checks; 20 pages of 25 products):\n"
     );
     let _ = writeln!(
         md,
-        "| per check | {} | {} | {} | | |",
-        opt(perm("procura").map(|v| v / 1000.0)),
-        opt(perm("cedar").map(|v| v / 1000.0)),
-        opt(perm("regorus").map(|v| v / 1000.0))
+        "| configuration | {} |",
+        peer_workloads
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ")
     );
-    for rules in SIZES {
-        let cat = |engine: &str| c(&format!("peers_category/{engine}/{rules}/500"));
-        let _ = writeln!(
-            md,
-            "| category restriction, 500 products, {rules} rules | {} | {} | {} | {} | {} |",
-            opt(cat("procura")),
-            opt(cat("cedar")),
-            opt(cat("regorus")),
-            x(ratio(cat("cedar"), cat("procura"))),
-            x(ratio(cat("regorus"), cat("procura")))
-        );
+    let _ = writeln!(md, "| --- |{}", " ---: |".repeat(peer_workloads.len()));
+    for (engine, label) in std::iter::once(&("procura", "**Procura**"))
+        .chain(PEERS.iter())
+        .chain(std::iter::once(&REFERENCE))
+    {
+        let cells: Vec<String> = peer_workloads
+            .iter()
+            .map(|(w, _)| opt(at(w, engine)))
+            .collect();
+        let _ = writeln!(md, "| {label} | {} |", cells.join(" | "));
     }
+    let _ = writeln!(md, "\nEach configuration's time ÷ Procura's (above 1: Procura is faster), and Procura's ÷ the reference's:\n");
+    let _ = writeln!(
+        md,
+        "| | {} |",
+        peer_workloads
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    let _ = writeln!(md, "| --- |{}", " ---: |".repeat(peer_workloads.len()));
+    for (engine, label) in PEERS.iter() {
+        let cells: Vec<String> = peer_workloads
+            .iter()
+            .map(|(w, _)| x(ratio(at(w, engine), at(w, "procura"))))
+            .collect();
+        let _ = writeln!(md, "| {label} ÷ Procura | {} |", cells.join(" | "));
+    }
+    let cells: Vec<String> = peer_workloads
+        .iter()
+        .map(|(w, _)| match fastest(w) {
+            Some((label, v)) => format!("{} ({label})", x(ratio(Some(v), at(w, "procura")))),
+            None => "—".into(),
+        })
+        .collect();
+    let _ = writeln!(
+        md,
+        "| fastest peer configuration ÷ Procura | {} |",
+        cells.join(" | ")
+    );
+    let cells: Vec<String> = peer_workloads
+        .iter()
+        .map(|(w, _)| x(ratio(at(w, "procura"), at(w, REFERENCE.0))))
+        .collect();
+    let _ = writeln!(md, "| Procura ÷ reference | {} |", cells.join(" | "));
+    let _ = writeln!(
+        md,
+        "\nPer permission check: Procura {}, the fastest peer configuration {}, the reference {}.",
+        opt(perm_at("procura").map(|v| v / 1000.0)),
+        opt(fastest(&peer_workloads[0].0).map(|(_, v)| v / 1000.0)),
+        opt(perm_at(REFERENCE.0).map(|v| v / 1000.0))
+    );
+    // Issue 18's targets: against the fastest peer configuration and the reference.
+    let perm_vs_peer =
+        fastest(&peer_workloads[0].0).and_then(|(_, v)| ratio(Some(v), perm_at("procura")));
+    let perm_vs_reference = ratio(perm_at("procura"), perm_at(REFERENCE.0));
+    let category_vs_peer: Vec<Option<f64>> = peer_workloads[1..]
+        .iter()
+        .map(|(w, _)| fastest(w).and_then(|(_, v)| ratio(Some(v), at(w, "procura"))))
+        .collect();
+    let category_vs_reference: Vec<Option<f64>> = peer_workloads[1..]
+        .iter()
+        .map(|(w, _)| ratio(at(w, "procura"), at(w, REFERENCE.0)))
+        .collect();
 
     // ── sizes ──
     let _ = writeln!(md, "\n### Sizes\n");
@@ -499,8 +582,8 @@ fn main() -> ExitCode {
             None => "not measured".into(),
         }
     };
-    let cedar_ratio = ratio(perm("cedar"), perm("procura"));
-    let rego_ratio = ratio(perm("regorus"), perm("procura"));
+    let cedar_ratio = ratio(perm_at("cedar"), perm_at("procura"));
+    let rego_ratio = ratio(perm_at("regorus"), perm_at("procura"));
     let wasm_compile = n("compile/1000", "compile(source)");
     let badges = c("badges/1000/1000");
     let at_most = |v: Option<f64>, limit: f64| v.map(|v| v <= limit);
@@ -512,6 +595,24 @@ fn main() -> ExitCode {
             v / limit
         ),
         None => "not measured".into(),
+    };
+    // `≥ limit×` and `≤ limit×` targets: "holds", or how far off (`sizes`: at which size).
+    let at_least = |r: Option<f64>, limit: f64, sizes: &str| match r {
+        Some(r) if r >= limit => "holds".to_owned(),
+        Some(r) => format!("{r:.2}× of the {limit:.0}× asked{sizes}"),
+        None => "not measured".into(),
+    };
+    let at_most_ratio = |r: Option<f64>, limit: f64, sizes: &str| match r {
+        Some(r) if r <= limit => "holds".to_owned(),
+        Some(r) => format!("{r:.2}×, {:.1}× the {limit:.0}× allowed{sizes}", r / limit),
+        None => "not measured".into(),
+    };
+    // The worst of several sizes; `None` when any is not measured.
+    let worst = |rs: &[Option<f64>], pick: fn(f64, f64) -> f64| -> Option<f64> {
+        rs.iter()
+            .copied()
+            .collect::<Option<Vec<f64>>>()
+            .and_then(|v| v.into_iter().reduce(pick))
     };
     let targets = [
         Target {
@@ -581,6 +682,34 @@ fn main() -> ExitCode {
                     format!("{r:.1}× of the 10× asked")
                 }
             }),
+        },
+        Target {
+            what: "permission checks vs the fastest peer configuration",
+            limit: "≥ 20× faster".into(),
+            measured: x(perm_vs_peer),
+            pass: perm_vs_peer.map(|r| r >= 20.0),
+            margin: at_least(perm_vs_peer, 20.0, ""),
+        },
+        Target {
+            what: "permission checks, Procura ÷ hand-indexed reference",
+            limit: "≤ 3×".into(),
+            measured: x(perm_vs_reference),
+            pass: perm_vs_reference.map(|r| r <= 3.0),
+            margin: at_most_ratio(perm_vs_reference, 3.0, ""),
+        },
+        Target {
+            what: "category restriction vs the fastest peer configuration (500 products; 100 / 1,000 / 10,000 rules)",
+            limit: "≥ 20× faster".into(),
+            measured: category_vs_peer.iter().map(|r| x(*r)).collect::<Vec<_>>().join(" / "),
+            pass: worst(&category_vs_peer, f64::min).map(|r| r >= 20.0),
+            margin: at_least(worst(&category_vs_peer, f64::min), 20.0, " at the worst size"),
+        },
+        Target {
+            what: "category restriction, Procura ÷ hand-indexed reference (100 / 1,000 / 10,000 rules)",
+            limit: "≤ 3×".into(),
+            measured: category_vs_reference.iter().map(|r| x(*r)).collect::<Vec<_>>().join(" / "),
+            pass: worst(&category_vs_reference, f64::max).map(|r| r <= 3.0),
+            margin: at_most_ratio(worst(&category_vs_reference, f64::max), 3.0, " at the worst size"),
         },
         Target {
             what: "compile, 1,000 rules, wasm (Node `compile(source)`)",
