@@ -280,7 +280,9 @@ pub fn compile(
 }
 
 /// Loads a policy artifact (`procura build`, or `policy.artifact()` in the back-office
-/// build) with its directory of users: what a storefront calls instead of `compile`.
+/// build) with its directory of users: what a storefront calls instead of `compile`. In
+/// the runtime and back-office builds; the checkout build that compiles has no use for it.
+#[cfg(any(feature = "wasm-back-office", not(feature = "authoring")))]
 #[wasm_bindgen(unchecked_return_type = "LoadResult")]
 pub fn load(
     artifact: &[u8],

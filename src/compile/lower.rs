@@ -172,144 +172,11 @@ impl Compiler<'_> {
 
     fn declaration(&mut self, declaration: &Declaration, out: &mut CompiledPolicy) {
         match declaration {
-            Declaration::Rule(rule) => {
-                let info = self.info(&rule.name, rule.span);
-                let scope = self.scope(rule.scope.as_ref());
-                let severity = severity(rule.severity);
-                let approve = rule.approve.as_ref().map(|a| self.approve(a));
-                let message = rule.message.as_ref().map(text);
-                match &rule.target {
-                    ast::RuleTarget::Lines {
-                        categories,
-                        condition,
-                        ..
-                    } => {
-                        let categories = self.categories(categories);
-                        out.line_rules.push(LineRule {
-                            info,
-                            severity,
-                            scope,
-                            categories,
-                            condition: condition.as_ref().map(|c| self.expr(c)),
-                            approve,
-                            message,
-                        });
-                    }
-                    ast::RuleTarget::Order { condition, .. } => {
-                        out.order_rules.push(OrderRule {
-                            info,
-                            severity,
-                            scope,
-                            condition: self.expr(condition),
-                            approve,
-                            message,
-                        });
-                    }
-                }
-            }
-            Declaration::Prefer(prefer) => {
-                let info = self.info(&prefer.name, prefer.span);
-                let categories = self.categories(&prefer.categories);
-                let products: Vec<(String, Option<(Decimal, String)>)> = prefer
-                    .products
-                    .iter()
-                    .map(|p| {
-                        let price = p
-                            .price
-                            .as_ref()
-                            .map(|m| (m.amount, m.currency.name.clone()));
-                        (p.id.value.clone(), price)
-                    })
-                    .collect();
-                let price_rule = prefer.price_rule.as_ref().and_then(|rule| {
-                    let reference = products
-                        .iter()
-                        .find(|(id, _)| *id == rule.reference.value)
-                        .and_then(|(_, price)| price.clone())?;
-                    Some(PriceRule {
-                        op: rule.op,
-                        percent: rule.percent.value,
-                        reference,
-                        action: self.action(&rule.action),
-                    })
-                });
-                let scope = self.scope(prefer.scope.as_ref());
-                out.prefers.push(Prefer {
-                    info,
-                    scope,
-                    categories,
-                    products,
-                    suppliers: prefer.suppliers.iter().map(|s| s.value.clone()).collect(),
-                    message: prefer.message.as_ref().map(text),
-                    otherwise: self.action(&prefer.otherwise),
-                    price_rule,
-                });
-            }
-            Declaration::Approval(approval) => {
-                let info = self.info(&approval.name, approval.span);
-                let self_approval = match &approval.self_approval {
-                    Some(ast::SelfApproval::Allowed {
-                        when: Some(condition),
-                        ..
-                    }) => SelfApproval::When(self.expr(condition)),
-                    Some(ast::SelfApproval::Allowed { when: None, .. }) => SelfApproval::Allowed,
-                    _ => SelfApproval::Denied,
-                };
-                out.approvals.push(ApprovalRule {
-                    info,
-                    scope: self.scope(approval.scope.as_ref()),
-                    condition: approval.condition.as_ref().map(|c| self.expr(c)),
-                    levels: approval.levels.iter().map(|l| self.level(l)).collect(),
-                    self_approval,
-                });
-            }
-            Declaration::Budget(budget) => {
-                let info = self.info(&budget.name, budget.span);
-                let currency = Currency::of(&budget.amount.currency.name)
-                    .unwrap_or_else(|| out.currency.clone());
-                out.budgets.push(Budget {
-                    info,
-                    group: self
-                        .model
-                        .group_ids
-                        .get(&budget.group.name)
-                        .copied()
-                        .unwrap_or(0),
-                    per_user: budget.per_user,
-                    period: budget.period,
-                    amount: budget.amount.amount,
-                    currency,
-                    categories: self.categories(&budget.categories),
-                    bands: budget
-                        .bands
-                        .iter()
-                        .map(|b| (b.up_to.as_ref().map(|p| p.value), self.action(&b.action)))
-                        .collect(),
-                });
-            }
-            Declaration::Split(split) => {
-                let info = self.info(&split.name, split.span);
-                let currency = Currency::of(&split.threshold.currency.name)
-                    .unwrap_or_else(|| out.currency.clone());
-                out.splits.push(Split {
-                    info,
-                    scope: self.scope(split.scope.as_ref()),
-                    window_hours: split.window.hours(),
-                    same_supplier: split
-                        .same
-                        .iter()
-                        .any(|(k, _)| *k == ast::SplitKey::Supplier),
-                    same_category: split
-                        .same
-                        .iter()
-                        .any(|(k, _)| *k == ast::SplitKey::Category),
-                    basis: split.basis,
-                    op: split.op,
-                    threshold: split.threshold.amount,
-                    currency,
-                    action: split.action.as_ref().map(|a| self.action(a)),
-                });
-            }
+            Declaration::Rule(rule) => self.rule(rule, out),
+            Declaration::Prefer(prefer) => self.prefer(prefer, out),
+            Declaration::Approval(approval) => self.approval(approval, out),
+            Declaration::Budget(budget) => self.budget(budget, out),
+            Declaration::Split(split) => self.split(split, out),
             Declaration::Payment(payment) => {
                 let info = self.info(&payment.name, payment.span);
                 out.payments.push(PaymentRule {
@@ -338,56 +205,201 @@ impl Compiler<'_> {
                     message: po.message.as_ref().map(text),
                 });
             }
-            Declaration::Invoice(invoice) => {
-                let info = self.info(&invoice.name, invoice.span);
-                let cadence = match &invoice.cadence {
-                    ast::Cadence::PerOrder(_) => Cadence::PerOrder,
-                    ast::Cadence::Monthly(_) => Cadence::Monthly,
-                    ast::Cadence::Weeks { weeks, anchor, .. } => Cadence::Weeks {
-                        weeks: *weeks,
-                        anchor: anchor.as_ref().map(|d| {
-                            (
-                                i16::try_from(d.year).unwrap_or(i16::MAX),
-                                i8::try_from(d.month).unwrap_or(1),
-                                i8::try_from(d.day).unwrap_or(1),
-                            )
-                        }),
-                    },
-                };
-                out.invoices.push(InvoiceRule {
-                    info,
-                    scope: self.scope(invoice.scope.as_ref()),
-                    specificity: self.specificity(invoice.scope.as_ref()),
-                    template: invoice.template.value.clone(),
-                    bill_to: invoice.bill_to.value.clone(),
-                    send_to: invoice.send_to.iter().map(|s| s.value.clone()).collect(),
-                    cadence,
-                    split_by: invoice
-                        .split_by
-                        .iter()
-                        .map(|(k, _)| match k {
-                            ast::InvoiceKey::Group => "group".to_owned(),
-                            ast::InvoiceKey::PoNumber => "poNumber".to_owned(),
-                        })
-                        .chain(
-                            invoice
-                                .split_fields
-                                .iter()
-                                .map(|f| format!("{FIELD_KEY_PREFIX}{}", f.name)),
-                        )
-                        .collect(),
-                    terms_days: invoice.terms.value,
-                    credits: match invoice.credits.as_ref().map(|(m, _)| *m) {
-                        Some(ast::CreditMode::Adjustment) => "adjustment".into(),
-                        Some(ast::CreditMode::Listed) => "listed".into(),
-                        _ => "creditNote".into(),
-                    },
-                });
-            }
+            Declaration::Invoice(invoice) => self.invoice(invoice, out),
             Declaration::Test(test) => out.tests.push(test.clone()),
             Declaration::Field(field) => self.field(field, out),
             _ => {}
         }
+    }
+
+    fn rule(&mut self, rule: &ast::RuleDecl, out: &mut CompiledPolicy) {
+        let info = self.info(&rule.name, rule.span);
+        let scope = self.scope(rule.scope.as_ref());
+        let severity = severity(rule.severity);
+        let approve = rule.approve.as_ref().map(|a| self.approve(a));
+        let message = rule.message.as_ref().map(text);
+        match &rule.target {
+            ast::RuleTarget::Lines {
+                categories,
+                condition,
+                ..
+            } => {
+                let categories = self.categories(categories);
+                out.line_rules.push(LineRule {
+                    info,
+                    severity,
+                    scope,
+                    categories,
+                    condition: condition.as_ref().map(|c| self.expr(c)),
+                    approve,
+                    message,
+                });
+            }
+            ast::RuleTarget::Order { condition, .. } => {
+                out.order_rules.push(OrderRule {
+                    info,
+                    severity,
+                    scope,
+                    condition: self.expr(condition),
+                    approve,
+                    message,
+                });
+            }
+        }
+    }
+
+    fn prefer(&mut self, prefer: &ast::PreferDecl, out: &mut CompiledPolicy) {
+        let info = self.info(&prefer.name, prefer.span);
+        let categories = self.categories(&prefer.categories);
+        let products: Vec<(String, Option<(Decimal, String)>)> = prefer
+            .products
+            .iter()
+            .map(|p| {
+                let price = p
+                    .price
+                    .as_ref()
+                    .map(|m| (m.amount, m.currency.name.clone()));
+                (p.id.value.clone(), price)
+            })
+            .collect();
+        let price_rule = prefer.price_rule.as_ref().and_then(|rule| {
+            let reference = products
+                .iter()
+                .find(|(id, _)| *id == rule.reference.value)
+                .and_then(|(_, price)| price.clone())?;
+            Some(PriceRule {
+                op: rule.op,
+                percent: rule.percent.value,
+                reference,
+                action: self.action(&rule.action),
+            })
+        });
+        let scope = self.scope(prefer.scope.as_ref());
+        out.prefers.push(Prefer {
+            info,
+            scope,
+            categories,
+            products,
+            suppliers: prefer.suppliers.iter().map(|s| s.value.clone()).collect(),
+            message: prefer.message.as_ref().map(text),
+            otherwise: self.action(&prefer.otherwise),
+            price_rule,
+        });
+    }
+
+    fn approval(&mut self, approval: &ast::ApprovalDecl, out: &mut CompiledPolicy) {
+        let info = self.info(&approval.name, approval.span);
+        let self_approval = match &approval.self_approval {
+            Some(ast::SelfApproval::Allowed {
+                when: Some(condition),
+                ..
+            }) => SelfApproval::When(self.expr(condition)),
+            Some(ast::SelfApproval::Allowed { when: None, .. }) => SelfApproval::Allowed,
+            _ => SelfApproval::Denied,
+        };
+        out.approvals.push(ApprovalRule {
+            info,
+            scope: self.scope(approval.scope.as_ref()),
+            condition: approval.condition.as_ref().map(|c| self.expr(c)),
+            levels: approval.levels.iter().map(|l| self.level(l)).collect(),
+            self_approval,
+        });
+    }
+
+    fn budget(&mut self, budget: &ast::BudgetDecl, out: &mut CompiledPolicy) {
+        let info = self.info(&budget.name, budget.span);
+        let currency =
+            Currency::of(&budget.amount.currency.name).unwrap_or_else(|| out.currency.clone());
+        out.budgets.push(Budget {
+            info,
+            group: self
+                .model
+                .group_ids
+                .get(&budget.group.name)
+                .copied()
+                .unwrap_or(0),
+            per_user: budget.per_user,
+            period: budget.period,
+            amount: budget.amount.amount,
+            currency,
+            categories: self.categories(&budget.categories),
+            bands: budget
+                .bands
+                .iter()
+                .map(|b| (b.up_to.as_ref().map(|p| p.value), self.action(&b.action)))
+                .collect(),
+        });
+    }
+
+    fn split(&mut self, split: &ast::SplitDecl, out: &mut CompiledPolicy) {
+        let info = self.info(&split.name, split.span);
+        let currency =
+            Currency::of(&split.threshold.currency.name).unwrap_or_else(|| out.currency.clone());
+        out.splits.push(Split {
+            info,
+            scope: self.scope(split.scope.as_ref()),
+            window_hours: split.window.hours(),
+            same_supplier: split
+                .same
+                .iter()
+                .any(|(k, _)| *k == ast::SplitKey::Supplier),
+            same_category: split
+                .same
+                .iter()
+                .any(|(k, _)| *k == ast::SplitKey::Category),
+            basis: split.basis,
+            op: split.op,
+            threshold: split.threshold.amount,
+            currency,
+            action: split.action.as_ref().map(|a| self.action(a)),
+        });
+    }
+
+    fn invoice(&mut self, invoice: &ast::InvoiceDecl, out: &mut CompiledPolicy) {
+        let info = self.info(&invoice.name, invoice.span);
+        let cadence = match &invoice.cadence {
+            ast::Cadence::PerOrder(_) => Cadence::PerOrder,
+            ast::Cadence::Monthly(_) => Cadence::Monthly,
+            ast::Cadence::Weeks { weeks, anchor, .. } => Cadence::Weeks {
+                weeks: *weeks,
+                anchor: anchor.as_ref().map(|d| {
+                    (
+                        i16::try_from(d.year).unwrap_or(i16::MAX),
+                        i8::try_from(d.month).unwrap_or(1),
+                        i8::try_from(d.day).unwrap_or(1),
+                    )
+                }),
+            },
+        };
+        out.invoices.push(InvoiceRule {
+            info,
+            scope: self.scope(invoice.scope.as_ref()),
+            specificity: self.specificity(invoice.scope.as_ref()),
+            template: invoice.template.value.clone(),
+            bill_to: invoice.bill_to.value.clone(),
+            send_to: invoice.send_to.iter().map(|s| s.value.clone()).collect(),
+            cadence,
+            split_by: invoice
+                .split_by
+                .iter()
+                .map(|(k, _)| match k {
+                    ast::InvoiceKey::Group => "group".to_owned(),
+                    ast::InvoiceKey::PoNumber => "poNumber".to_owned(),
+                })
+                .chain(
+                    invoice
+                        .split_fields
+                        .iter()
+                        .map(|f| format!("{FIELD_KEY_PREFIX}{}", f.name)),
+                )
+                .collect(),
+            terms_days: invoice.terms.value,
+            credits: match invoice.credits.as_ref().map(|(m, _)| *m) {
+                Some(ast::CreditMode::Adjustment) => "adjustment".into(),
+                Some(ast::CreditMode::Listed) => "listed".into(),
+                _ => "creditNote".into(),
+            },
+        });
     }
 
     /// The groups a scope covers; no scope covers every group.

@@ -162,31 +162,18 @@ impl<'a> Checkout<'a> {
         request: &'a CheckoutRequest,
     ) -> Result<Checkout<'a>, Vec<EvalError>> {
         let mut errors = Vec::new();
-        let buyer = resolve_person(
-            &request.buyer,
-            request.buyer_profile.as_ref(),
-            policy,
-            people,
-            "buyer",
-            ErrorCode::UnknownBuyer,
-        );
-        let group = policy.group_ids.get(&request.group).copied();
-        if group.is_none() {
-            errors.push(request_error(
-                ErrorCode::UnknownGroup,
-                format!("unknown group `{}`", request.group),
-                "group",
-            ));
-        }
         let order = &request.order;
-        let currency = Currency::of(&order.currency);
-        if currency.is_none() {
-            errors.push(request_error(
-                ErrorCode::UnknownCurrency,
-                format!("unknown currency `{}`", order.currency),
-                "order.currency",
-            ));
-        }
+        let claims = Claims {
+            buyer: &request.buyer,
+            profile: request.buyer_profile.as_ref(),
+            group: &request.group,
+            currency: (&order.currency, "order.currency"),
+        };
+        let Resolved {
+            buyer,
+            group,
+            currency,
+        } = claims.resolve(policy, people, &mut errors);
         let units = currency.as_ref().map_or(2, |c| c.minor_units);
         if order.lines.is_empty() {
             errors.push(request_error(
@@ -202,70 +189,7 @@ impl<'a> Checkout<'a> {
                 "order.lines",
             ));
         }
-        let mut ids = BTreeSet::new();
-        let mut lines = Vec::with_capacity(order.lines.len());
-        for (i, line) in order.lines.iter().enumerate() {
-            // Only an error needs the path; a valid line allocates none.
-            let path = || format!("order.lines[{i}]");
-            if !ids.insert(line.id.as_str()) {
-                errors.push(request_error(
-                    ErrorCode::DuplicateId,
-                    format!("line id `{}` is used more than once", line.id),
-                    format!("{}.id", path()),
-                ));
-            }
-            if line.quantity == 0 {
-                errors.push(request_error(
-                    ErrorCode::InvalidQuantity,
-                    "quantity must be at least 1",
-                    format!("{}.quantity", path()),
-                ));
-            }
-            if line.unit_price.0.is_sign_negative() {
-                errors.push(request_error(
-                    ErrorCode::NegativeAmount,
-                    "unit price must not be negative",
-                    format!("{}.unitPrice", path()),
-                ));
-            }
-            if line.unit_price.0.scale() > MAX_UNIT_PRICE_DECIMALS {
-                errors.push(request_error(
-                    ErrorCode::TooManyDecimals,
-                    format!("unit price has more than {MAX_UNIT_PRICE_DECIMALS} decimals"),
-                    format!("{}.unitPrice", path()),
-                ));
-            }
-            if !crate::base::categories::valid_category_id(&line.category) {
-                errors.push(request_error(
-                    ErrorCode::InvalidCategory,
-                    format!("`{}` is not a valid category id", line.category),
-                    format!("{}.category", path()),
-                ));
-            }
-            let quantity = Decimal::from(line.quantity);
-            let amount = match line_amount(policy, line.unit_price.0, quantity, units) {
-                Ok(amount) => amount,
-                Err(_) => {
-                    errors.push(request_error(
-                        ErrorCode::Overflow,
-                        "line amount overflows",
-                        path(),
-                    ));
-                    Decimal::ZERO
-                }
-            };
-            lines.push(LineFacts {
-                id: line.id.clone(),
-                product: line.product.clone(),
-                category: line.category.clone(),
-                supplier: line.supplier.clone(),
-                unit_price: line.unit_price.0,
-                quantity,
-                amount,
-                fields: Vec::new(),
-                kept: true,
-            });
-        }
+        let mut lines = read_lines(policy, order, units, &mut errors);
         let field_values = crate::eval::fields::read(policy, order, group, &mut errors);
         for (line, values) in lines.iter_mut().zip(field_values.lines) {
             line.fields = values;
@@ -293,54 +217,7 @@ impl<'a> Checkout<'a> {
         };
         let tax = extra(order.tax, "order.tax");
         let shipping = extra(order.shipping, "order.shipping");
-        let now = match &request.context.now {
-            Some(text) => {
-                let parsed = instant(text);
-                if parsed.is_none() {
-                    errors.push(request_error(
-                        ErrorCode::InvalidTimestamp,
-                        format!("`{text}` is not an RFC 3339 timestamp"),
-                        "context.now",
-                    ));
-                }
-                parsed
-            }
-            None => None,
-        };
-        for (i, rate) in request.context.rates.iter().enumerate() {
-            if rate.rate.0 <= Decimal::ZERO {
-                errors.push(request_error(
-                    ErrorCode::InvalidRate,
-                    "rate must be positive",
-                    format!("context.rates[{i}].rate"),
-                ));
-            }
-        }
-        for (i, spend) in request.context.budgets.iter().enumerate() {
-            if Currency::of(&spend.spent.currency).is_none() {
-                errors.push(request_error(
-                    ErrorCode::UnknownCurrency,
-                    format!("unknown currency `{}`", spend.spent.currency),
-                    format!("context.budgets[{i}].spent.currency"),
-                ));
-            }
-        }
-        for (i, recent) in request.context.recent_orders.iter().enumerate() {
-            if instant(&recent.placed_at).is_none() {
-                errors.push(request_error(
-                    ErrorCode::InvalidTimestamp,
-                    format!("`{}` is not an RFC 3339 timestamp", recent.placed_at),
-                    format!("context.recentOrders[{i}].placedAt"),
-                ));
-            }
-            if Currency::of(&recent.currency).is_none() {
-                errors.push(request_error(
-                    ErrorCode::UnknownCurrency,
-                    format!("unknown currency `{}`", recent.currency),
-                    format!("context.recentOrders[{i}].currency"),
-                ));
-            }
-        }
+        let now = read_context(&request.context, &mut errors);
         let buyer = match buyer {
             Ok(buyer) => Some(buyer),
             Err(mut problems) => {
@@ -354,35 +231,15 @@ impl<'a> Checkout<'a> {
             return Err(errors);
         };
         require_buyer_authority(policy, &buyer, group, "group")?;
-        let facts = OrderFacts {
-            id: order.id.clone(),
+        let facts = order_facts(
+            request,
             currency,
             group,
-            subtotal: Decimal::ZERO,
-            tax,
-            shipping,
-            total: Decimal::ZERO,
-            payment_method: order.payment_method.clone(),
-            po_number: order.po_number.clone().filter(|p| !p.is_empty()),
-            ship_to: order.ship_to.clone(),
-            cost_centre: order.cost_centre.clone(),
-            fields: field_values.order,
-            buyer_id: buyer.user.id.clone(),
-            buyer_manager: buyer.user.manager.clone(),
-            buyer_self_approval_limit: buyer
-                .user
-                .self_approval_limit
-                .as_ref()
-                .map(|l| (l.amount.0, l.currency.clone())),
-            buyer_approval_limit: buyer
-                .user
-                .approval_limit
-                .as_ref()
-                .map(|l| (l.amount.0, l.currency.clone())),
+            (tax, shipping),
+            &buyer,
             lines,
-            rates: request.context.rates.clone(),
-            category_totals: Default::default(),
-        };
+            field_values.order,
+        );
         let locale = request.locale.clone().or_else(|| buyer.user.locale.clone());
         let mut checkout = Checkout {
             policy,
@@ -1317,6 +1174,247 @@ impl<'a> Checkout<'a> {
     }
 }
 
+/// What a checkout or badge request claims (who buys, for which group, in which
+/// currency), each checked against the policy and the directory.
+struct Claims<'r> {
+    buyer: &'r str,
+    profile: Option<&'r User>,
+    group: &'r str,
+    /// The currency code and its JSON path.
+    currency: (&'r str, &'static str),
+}
+
+impl Claims<'_> {
+    /// The buyer, group and currency the request names. A group or currency that does not
+    /// resolve is `None` with its error in `errors`; the buyer's errors are the caller's to
+    /// report last, after every problem of the order.
+    fn resolve<'p>(
+        &self,
+        policy: &CompiledPolicy,
+        people: &'p People,
+        errors: &mut Vec<EvalError>,
+    ) -> Resolved<'p> {
+        let buyer = resolve_person(
+            self.buyer,
+            self.profile,
+            policy,
+            people,
+            "buyer",
+            ErrorCode::UnknownBuyer,
+        );
+        let group = policy.group_ids.get(self.group).copied();
+        if group.is_none() {
+            errors.push(request_error(
+                ErrorCode::UnknownGroup,
+                format!("unknown group `{}`", self.group),
+                "group",
+            ));
+        }
+        let (code, path) = self.currency;
+        let currency = Currency::of(code);
+        if currency.is_none() {
+            errors.push(request_error(
+                ErrorCode::UnknownCurrency,
+                format!("unknown currency `{code}`"),
+                path,
+            ));
+        }
+        Resolved {
+            buyer,
+            group,
+            currency,
+        }
+    }
+}
+
+/// The claims of a request, resolved as far as they go.
+struct Resolved<'p> {
+    buyer: Result<std::borrow::Cow<'p, Person>, Vec<EvalError>>,
+    group: Option<crate::compile::GroupId>,
+    currency: Option<Currency>,
+}
+
+/// Checks a product's unit price and category, as a line or a listed product at `path`.
+fn check_product(
+    unit_price: Decimal,
+    category: &str,
+    path: &dyn Fn() -> String,
+    errors: &mut Vec<EvalError>,
+) {
+    if unit_price.is_sign_negative() {
+        errors.push(request_error(
+            ErrorCode::NegativeAmount,
+            "unit price must not be negative",
+            format!("{}.unitPrice", path()),
+        ));
+    }
+    if unit_price.scale() > MAX_UNIT_PRICE_DECIMALS {
+        errors.push(request_error(
+            ErrorCode::TooManyDecimals,
+            format!("unit price has more than {MAX_UNIT_PRICE_DECIMALS} decimals"),
+            format!("{}.unitPrice", path()),
+        ));
+    }
+    if !crate::base::categories::valid_category_id(category) {
+        errors.push(request_error(
+            ErrorCode::InvalidCategory,
+            format!("`{category}` is not a valid category id"),
+            format!("{}.category", path()),
+        ));
+    }
+}
+
+/// The order's lines as facts, each checked: unique id, quantity, unit price, category,
+/// amount. Problems go to `errors` with the line's path.
+fn read_lines(
+    policy: &CompiledPolicy,
+    order: &Order,
+    units: u32,
+    errors: &mut Vec<EvalError>,
+) -> Vec<LineFacts> {
+    let mut ids = BTreeSet::new();
+    let mut lines = Vec::with_capacity(order.lines.len());
+    for (i, line) in order.lines.iter().enumerate() {
+        // Only an error needs the path; a valid line allocates none.
+        let path = || format!("order.lines[{i}]");
+        if !ids.insert(line.id.as_str()) {
+            errors.push(request_error(
+                ErrorCode::DuplicateId,
+                format!("line id `{}` is used more than once", line.id),
+                format!("{}.id", path()),
+            ));
+        }
+        if line.quantity == 0 {
+            errors.push(request_error(
+                ErrorCode::InvalidQuantity,
+                "quantity must be at least 1",
+                format!("{}.quantity", path()),
+            ));
+        }
+        check_product(line.unit_price.0, &line.category, &path, errors);
+        let quantity = Decimal::from(line.quantity);
+        let amount = match line_amount(policy, line.unit_price.0, quantity, units) {
+            Ok(amount) => amount,
+            Err(_) => {
+                errors.push(request_error(
+                    ErrorCode::Overflow,
+                    "line amount overflows",
+                    path(),
+                ));
+                Decimal::ZERO
+            }
+        };
+        lines.push(LineFacts {
+            id: line.id.clone(),
+            product: line.product.clone(),
+            category: line.category.clone(),
+            supplier: line.supplier.clone(),
+            unit_price: line.unit_price.0,
+            quantity,
+            amount,
+            fields: Vec::new(),
+            kept: true,
+        });
+    }
+    lines
+}
+
+/// Checks the request's context (the time, rates, budget spend, recent orders); the
+/// time, when given and valid.
+fn read_context(context: &Context, errors: &mut Vec<EvalError>) -> Option<jiff::Timestamp> {
+    let now = match &context.now {
+        Some(text) => {
+            let parsed = instant(text);
+            if parsed.is_none() {
+                errors.push(request_error(
+                    ErrorCode::InvalidTimestamp,
+                    format!("`{text}` is not an RFC 3339 timestamp"),
+                    "context.now",
+                ));
+            }
+            parsed
+        }
+        None => None,
+    };
+    for (i, rate) in context.rates.iter().enumerate() {
+        if rate.rate.0 <= Decimal::ZERO {
+            errors.push(request_error(
+                ErrorCode::InvalidRate,
+                "rate must be positive",
+                format!("context.rates[{i}].rate"),
+            ));
+        }
+    }
+    for (i, spend) in context.budgets.iter().enumerate() {
+        if Currency::of(&spend.spent.currency).is_none() {
+            errors.push(request_error(
+                ErrorCode::UnknownCurrency,
+                format!("unknown currency `{}`", spend.spent.currency),
+                format!("context.budgets[{i}].spent.currency"),
+            ));
+        }
+    }
+    for (i, recent) in context.recent_orders.iter().enumerate() {
+        if instant(&recent.placed_at).is_none() {
+            errors.push(request_error(
+                ErrorCode::InvalidTimestamp,
+                format!("`{}` is not an RFC 3339 timestamp", recent.placed_at),
+                format!("context.recentOrders[{i}].placedAt"),
+            ));
+        }
+        if Currency::of(&recent.currency).is_none() {
+            errors.push(request_error(
+                ErrorCode::UnknownCurrency,
+                format!("unknown currency `{}`", recent.currency),
+                format!("context.recentOrders[{i}].currency"),
+            ));
+        }
+    }
+    now
+}
+
+/// The facts conditions read about an order, before its totals.
+fn order_facts(
+    request: &CheckoutRequest,
+    currency: Currency,
+    group: crate::compile::GroupId,
+    (tax, shipping): (Decimal, Decimal),
+    buyer: &Person,
+    lines: Vec<LineFacts>,
+    fields: Vec<Option<crate::eval::expr::FieldValue>>,
+) -> OrderFacts {
+    let order = &request.order;
+    OrderFacts {
+        id: order.id.clone(),
+        currency,
+        group,
+        subtotal: Decimal::ZERO,
+        tax,
+        shipping,
+        total: Decimal::ZERO,
+        payment_method: order.payment_method.clone(),
+        po_number: order.po_number.clone().filter(|p| !p.is_empty()),
+        ship_to: order.ship_to.clone(),
+        cost_centre: order.cost_centre.clone(),
+        fields,
+        buyer_id: buyer.user.id.clone(),
+        buyer_manager: buyer.user.manager.clone(),
+        buyer_self_approval_limit: buyer
+            .user
+            .self_approval_limit
+            .as_ref()
+            .map(|l| (l.amount.0, l.currency.clone())),
+        buyer_approval_limit: buyer
+            .user
+            .approval_limit
+            .as_ref()
+            .map(|l| (l.amount.0, l.currency.clone())),
+        lines,
+        rates: request.context.rates.clone(),
+        category_totals: Default::default(),
+    }
+}
+
 /// Overwrites `buffer` with `text`, reusing its allocation.
 /// A line's amount: unit price × quantity, rounded to the currency's minor unit with the
 /// policy's rounding mode. Checkout and badges both use it, so a badge is the verdict of a
@@ -1385,6 +1483,22 @@ pub fn pick_locale(text: &Text, locale: Option<&str>, default_locale: &str) -> (
     (text.default.clone(), default_locale.to_owned())
 }
 
+/// The message a badge shows: the most severe of the line's, the first written on ties.
+fn strongest_message(state: &LineState) -> Option<Message> {
+    let rank = |m: &Message| match m.severity.as_str() {
+        "block" => 3,
+        "restrict" => 2,
+        "warn" => 1,
+        _ => 0,
+    };
+    state
+        .messages
+        .iter()
+        .map(|(order, m)| (rank(m), std::cmp::Reverse(*order), m))
+        .max_by_key(|(r, o, _)| (*r, *o))
+        .map(|(_, _, m)| m.clone())
+}
+
 /// Badges for a storefront listing: each product as a one-line order, line rules only.
 pub fn badges(
     policy: &CompiledPolicy,
@@ -1392,52 +1506,20 @@ pub fn badges(
     request: &BadgeRequest,
 ) -> Answer<BadgeDecision> {
     let mut errors = Vec::new();
-    let buyer = resolve_person(
-        &request.buyer,
-        request.buyer_profile.as_ref(),
-        policy,
-        people,
-        "buyer",
-        ErrorCode::UnknownBuyer,
-    );
-    let group = policy.group_ids.get(&request.group).copied();
-    if group.is_none() {
-        errors.push(request_error(
-            ErrorCode::UnknownGroup,
-            format!("unknown group `{}`", request.group),
-            "group",
-        ));
-    }
-    let currency = Currency::of(&request.currency);
-    if currency.is_none() {
-        errors.push(request_error(
-            ErrorCode::UnknownCurrency,
-            format!("unknown currency `{}`", request.currency),
-            "currency",
-        ));
-    }
+    let claims = Claims {
+        buyer: &request.buyer,
+        profile: request.buyer_profile.as_ref(),
+        group: &request.group,
+        currency: (&request.currency, "currency"),
+    };
+    let Resolved {
+        buyer,
+        group,
+        currency,
+    } = claims.resolve(policy, people, &mut errors);
     for (i, product) in request.products.iter().enumerate() {
-        if !crate::base::categories::valid_category_id(&product.category) {
-            errors.push(request_error(
-                ErrorCode::InvalidCategory,
-                format!("`{}` is not a valid category id", product.category),
-                format!("products[{i}].category"),
-            ));
-        }
-        if product.unit_price.0.is_sign_negative() {
-            errors.push(request_error(
-                ErrorCode::NegativeAmount,
-                "unit price must not be negative",
-                format!("products[{i}].unitPrice"),
-            ));
-        }
-        if product.unit_price.0.scale() > MAX_UNIT_PRICE_DECIMALS {
-            errors.push(request_error(
-                ErrorCode::TooManyDecimals,
-                format!("unit price has more than {MAX_UNIT_PRICE_DECIMALS} decimals"),
-                format!("products[{i}].unitPrice"),
-            ));
-        }
+        let path = || format!("products[{i}]");
+        check_product(product.unit_price.0, &product.category, &path, &mut errors);
     }
     let buyer = match buyer {
         Ok(buyer) => Some(buyer),
@@ -1549,22 +1631,10 @@ pub fn badges(
             continue;
         };
         let state = checkout.line(line, &scope, &mut findings);
-        let rank = |m: &Message| match m.severity.as_str() {
-            "block" => 3,
-            "restrict" => 2,
-            "warn" => 1,
-            _ => 0,
-        };
-        let message = state
-            .messages
-            .iter()
-            .map(|(order, m)| (rank(m), std::cmp::Reverse(*order), m))
-            .max_by_key(|(r, o, _)| (*r, *o))
-            .map(|(_, _, m)| m.clone());
         badges.push(Badge {
             product: product.id.clone(),
             verdict: verdict(&state),
-            message,
+            message: strongest_message(&state),
             suggestions: state.suggestions,
         });
     }

@@ -28,20 +28,8 @@ pub fn run_tests(policy: &CompiledPolicy, directory: &Directory) -> TestReport {
     }
 }
 
-fn run_one(
-    policy: &CompiledPolicy,
-    directory: &Directory,
-    test: &TestDecl,
-    index: &LineIndex<'_>,
-) -> TestResult {
-    let mut failures = Vec::new();
-    let mut fail = |expected: String, actual: String, span| {
-        failures.push(TestFailure {
-            expected,
-            actual,
-            span: index.span(span),
-        });
-    };
+/// The directory's users with the test's own `user` lines in place of any of the same id.
+fn test_users(directory: &Directory, test: &TestDecl) -> Vec<User> {
     let mut users = directory.users.clone();
     for user in &test.users {
         users.retain(|u| u.id != user.id.value);
@@ -65,6 +53,24 @@ fn run_one(
             locale: None,
         });
     }
+    users
+}
+
+fn run_one(
+    policy: &CompiledPolicy,
+    directory: &Directory,
+    test: &TestDecl,
+    index: &LineIndex<'_>,
+) -> TestResult {
+    let mut failures = Vec::new();
+    let mut fail = |expected: String, actual: String, span| {
+        failures.push(TestFailure {
+            expected,
+            actual,
+            span: index.span(span),
+        });
+    };
+    let users = test_users(directory, test);
     let known = users.iter().any(|u| u.id == test.buyer.id.value);
     let people = match People::new(&Directory { users }, policy) {
         Ok(people) => people,
