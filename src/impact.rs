@@ -14,8 +14,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::contract::{
-    Amount, Answer, CheckoutRequest, Decision, Effect, MoneyValue, Outcome, PolicyRef, TraceEntry,
-    Verdict,
+    Amount, Answer, CheckoutRequest, Decision, Effect, MoneyValue, PolicyRef, TraceEntry, Verdict,
 };
 use crate::engine::Engine;
 
@@ -213,11 +212,7 @@ pub fn compare_answers<'r>(
 fn outcome_word(answer: &Answer<Decision>) -> &'static str {
     match answer {
         Answer::Failure { .. } => "failure",
-        Answer::Success { result } => match result.outcome {
-            Outcome::Allowed => "allowed",
-            Outcome::ApprovalRequired => "approvalRequired",
-            Outcome::Blocked => "blocked",
-        },
+        Answer::Success { result } => result.outcome.as_str(),
     }
 }
 
@@ -398,15 +393,6 @@ fn approval_changes(old: Option<&Decision>, new: Option<&Decision>) -> ApprovalI
     }
 }
 
-fn effect_word(effect: Effect) -> &'static str {
-    match effect {
-        Effect::None => "none",
-        Effect::Warn => "warn",
-        Effect::Restrict => "restrict",
-        Effect::Block => "block",
-    }
-}
-
 fn budget_changes(old: Option<&Decision>, new: Option<&Decision>) -> Vec<BudgetImpact> {
     let (Some(old), Some(new)) = (old, new) else {
         return Vec::new();
@@ -422,7 +408,7 @@ fn budget_changes(old: Option<&Decision>, new: Option<&Decision>) -> Vec<BudgetI
             let a = old.budgets.iter().find(|b| &b.budget == id);
             let b = new.budgets.iter().find(|b| &b.budget == id);
             let effect = |e: Option<&crate::contract::BudgetEffect>| {
-                e.map_or("absent", |e| effect_word(e.effect)).to_owned()
+                e.map_or("absent", |e| Effect::as_str(e.effect)).to_owned()
             };
             let remaining = |e: Option<&crate::contract::BudgetEffect>| e.map(|e| e.remaining);
             let same = effect(a) == effect(b) && remaining(a) == remaining(b);

@@ -35,6 +35,7 @@ mod syntax;
 pub use authoring::{check, check_bytes, format, CheckOutput};
 pub use base::calendar::instant;
 pub use base::diagnostic::{Diagnostic, Label, LineIndex, Severity, SourceSpan, Span};
+pub use base::vocabulary::BUILTIN_ACTIONS;
 #[cfg(feature = "abi")]
 pub use bind::abi;
 #[cfg(feature = "wasm")]

@@ -231,23 +231,8 @@ pub const ROLES: &[(&str, Option<&str>, &[&str])] = &[
 /// Actions the policy adds to the built-in vocabulary.
 pub const DECLARED_ACTIONS: &[&str] = &["approve_capex", "view_contracts", "manage_catalog"];
 
-/// The fourteen built-in actions (docs/language.md §4).
-pub const BUILTIN_ACTIONS: &[&str] = &[
-    "manage_people",
-    "assign_roles",
-    "manage_groups",
-    "manage_policies",
-    "manage_budgets",
-    "manage_payment_methods",
-    "manage_invoice_templates",
-    "place_orders",
-    "add_payment_methods",
-    "approve_orders",
-    "view_invoices",
-    "view_credit_notes",
-    "view_order_history",
-    "view_reports",
-];
+/// The fourteen built-in actions (docs/language.md §4): the language's vocabulary.
+pub use procura::BUILTIN_ACTIONS;
 
 /// Every action a permission check may name.
 pub fn all_actions() -> Vec<&'static str> {

@@ -340,22 +340,10 @@ fn step_outcome(step: &Step) -> String {
 
 /// `pending at level 2`, `approved`, `partially rejected`…
 fn state_text(status: WorkflowStatus, level: Option<u64>) -> String {
-    let word = status_word(status);
+    let word = status.in_words();
     match level {
         Some(level) => format!("{word} at level {level}"),
         None => word.to_owned(),
-    }
-}
-
-fn status_word(status: WorkflowStatus) -> &'static str {
-    match status {
-        WorkflowStatus::Pending => "pending",
-        WorkflowStatus::Escalated => "escalated",
-        WorkflowStatus::Approved => "approved",
-        WorkflowStatus::Rejected => "rejected",
-        WorkflowStatus::PartiallyRejected => "partially rejected",
-        WorkflowStatus::Expired => "expired",
-        WorkflowStatus::Blocked => "blocked",
     }
 }
 

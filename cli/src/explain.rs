@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 
 use procura::contract::{
     ApprovalLevel, BudgetEffect, Decision, Effect, EvalError, LineDecision, Message, Outcome,
-    QuorumSpec, TraceEntry, Verdict,
+    QuorumSpec, TraceEntry,
 };
 
 /// The decision as text, one section per part, ending with a newline.
@@ -154,7 +154,7 @@ fn line_decision(out: &mut Out, line: &LineDecision, currency: &str) {
             "{} {}: {}, {} {currency}{dropped}",
             line.id,
             line.product,
-            verdict(line.verdict),
+            line.verdict.as_str(),
             line.amount
         ),
     );
@@ -232,7 +232,7 @@ fn budget_text(budget: &BudgetEffect) -> String {
     };
     let effect = match budget.effect {
         Effect::None => String::new(),
-        other => format!(", effect: {}", effect(other)),
+        other => format!(", effect: {}", other.as_str()),
     };
     format!(
         "{} ({}{user}, {}): {} {}, spent {}, this order {}, {standing} {}{effect}",
@@ -288,24 +288,5 @@ fn outcome(outcome: Outcome) -> &'static str {
         Outcome::Allowed => "allowed",
         Outcome::ApprovalRequired => "approval required",
         Outcome::Blocked => "blocked",
-    }
-}
-
-fn verdict(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Allowed => "allowed",
-        Verdict::Preferred => "preferred",
-        Verdict::Warned => "warned",
-        Verdict::Restricted => "restricted",
-        Verdict::Blocked => "blocked",
-    }
-}
-
-fn effect(effect: Effect) -> &'static str {
-    match effect {
-        Effect::None => "none",
-        Effect::Warn => "warn",
-        Effect::Restrict => "restrict",
-        Effect::Block => "block",
     }
 }

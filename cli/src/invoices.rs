@@ -258,28 +258,14 @@ fn parse_report(bytes: Vec<u8>) -> Result<ReportDefinition, Vec<EvalError>> {
             "",
         )]),
     };
-    parsed.map_err(|errors| under("report", errors))
-}
-
-/// `columns[2]` → `report.columns[2]`.
-fn under(prefix: &str, errors: Vec<EvalError>) -> Vec<EvalError> {
-    errors
-        .into_iter()
-        .map(|mut error| {
-            error.path = Some(match error.path.as_deref() {
-                None | Some("") => prefix.to_owned(),
-                Some(path) => format!("{prefix}.{path}"),
-            });
-            error
-        })
-        .collect()
+    parsed.map_err(|errors| procura::contract::errors::under("report", errors))
 }
 
 /// The CSV text of a report, or its errors (an unknown column is E0605).
 fn report_csv(run: &InvoiceRun, definition: &ReportDefinition) -> Result<String, Vec<EvalError>> {
     match reports::csv(run, definition) {
         Answer::Success { result } => Ok(result),
-        Answer::Failure { errors } => Err(under("report", errors)),
+        Answer::Failure { errors } => Err(procura::contract::errors::under("report", errors)),
     }
 }
 

@@ -1,6 +1,36 @@
 //! The language's built-in vocabulary, shared by the checker and the evaluator: the
 //! operators, the order amounts and budget periods, and the fields a condition can read.
 
+/// Actions every policy knows, in the order the product lists them (docs/language.md §4).
+pub const BUILTIN_ACTIONS: &[&str] = &[
+    "manage_people",
+    "assign_roles",
+    "manage_groups",
+    "manage_policies",
+    "manage_budgets",
+    "manage_payment_methods",
+    "manage_invoice_templates",
+    "place_orders",
+    "add_payment_methods",
+    "approve_orders",
+    "view_invoices",
+    "view_credit_notes",
+    "view_order_history",
+    "view_reports",
+];
+
+/// What the built-in `requester` role grants.
+#[cfg(feature = "authoring")]
+pub const REQUESTER_ACTIONS: &[&str] = &["place_orders", "add_payment_methods", "approve_orders"];
+/// What the built-in `finance` role grants.
+#[cfg(feature = "authoring")]
+pub const FINANCE_ACTIONS: &[&str] = &[
+    "view_invoices",
+    "view_credit_notes",
+    "view_order_history",
+    "view_reports",
+];
+
 /// A field an expression can read, e.g. `order.subtotal`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,

@@ -11,35 +11,9 @@ use rust_decimal::Decimal;
 use crate::base::categories::{category_covers, valid_category_id};
 use crate::base::diagnostic::Span;
 use crate::base::money::minor_units;
-use crate::base::vocabulary::{Field, FIELDS};
+use crate::base::vocabulary::{Field, BUILTIN_ACTIONS, FIELDS, FINANCE_ACTIONS, REQUESTER_ACTIONS};
 use crate::syntax::ast::*;
 use crate::syntax::problem::{Problem, Report};
-
-/// Actions every policy knows, in the order the product lists them.
-pub const BUILTIN_ACTIONS: &[&str] = &[
-    "manage_people",
-    "assign_roles",
-    "manage_groups",
-    "manage_policies",
-    "manage_budgets",
-    "manage_payment_methods",
-    "manage_invoice_templates",
-    "place_orders",
-    "add_payment_methods",
-    "approve_orders",
-    "view_invoices",
-    "view_credit_notes",
-    "view_order_history",
-    "view_reports",
-];
-
-const REQUESTER_ACTIONS: &[&str] = &["place_orders", "add_payment_methods", "approve_orders"];
-const FINANCE_ACTIONS: &[&str] = &[
-    "view_invoices",
-    "view_credit_notes",
-    "view_order_history",
-    "view_reports",
-];
 
 /// The longest management chain a policy may ask to walk.
 pub const MAX_CHAIN_LENGTH: u64 = 32;

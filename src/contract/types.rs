@@ -354,6 +354,17 @@ pub enum Outcome {
     Blocked,
 }
 
+impl Outcome {
+    /// The outcome as the JSON contract writes it, e.g. `approvalRequired`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allowed => "allowed",
+            Outcome::ApprovalRequired => "approvalRequired",
+            Outcome::Blocked => "blocked",
+        }
+    }
+}
+
 /// A line's verdict, strictest last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -528,6 +539,18 @@ pub enum Effect {
     Warn,
     Restrict,
     Block,
+}
+
+impl Effect {
+    /// The effect as the JSON contract writes it, e.g. `restrict`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::None => "none",
+            Effect::Warn => "warn",
+            Effect::Restrict => "restrict",
+            Effect::Block => "block",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -839,6 +862,29 @@ pub enum WorkflowStatus {
     Blocked,
 }
 
+impl WorkflowStatus {
+    /// The status as the JSON contract writes it, e.g. `partiallyRejected`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkflowStatus::Pending => "pending",
+            WorkflowStatus::Escalated => "escalated",
+            WorkflowStatus::Approved => "approved",
+            WorkflowStatus::Rejected => "rejected",
+            WorkflowStatus::PartiallyRejected => "partiallyRejected",
+            WorkflowStatus::Expired => "expired",
+            WorkflowStatus::Blocked => "blocked",
+        }
+    }
+
+    /// The status in words for messages, e.g. `partially rejected`.
+    pub fn in_words(self) -> &'static str {
+        match self {
+            WorkflowStatus::PartiallyRejected => "partially rejected",
+            other => other.as_str(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
@@ -1006,6 +1052,19 @@ pub enum OrderStatus {
     Cancelled,
     /// A refund: its lines are credits (their amounts are refunded).
     Refunded,
+}
+
+impl OrderStatus {
+    /// The status as the JSON contract writes it, e.g. `delivered`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Approved => "approved",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Refunded => "refunded",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,8 +7,7 @@ use crate::contract::{
     Answer, AuthorizeDecision, AuthorizeRequest, EvalError, GrantedAction, Permission, Permissions,
     PermissionsRequest, PolicyRef, RoleAssignment,
 };
-use crate::eval::people::{People, Person};
-use crate::eval::resolve_person;
+use crate::eval::people::{collect, find_group, People, Person};
 
 /// The action a buyer needs in the buying group before any of its rules are asked.
 pub const PLACE_ORDERS: &str = "place_orders";
@@ -60,22 +59,19 @@ pub fn authorize(
     request: &AuthorizeRequest,
 ) -> Answer<AuthorizeDecision> {
     let mut errors = Vec::new();
-    let user = resolve_person(
+    let user = people.resolve(
         &request.user,
         request.user_profile.as_ref(),
         policy,
-        people,
         "user",
         ErrorCode::UnknownUser,
     );
-    let group = policy.group_ids.get(&request.resource.group).copied();
-    if group.is_none() {
-        errors.push(request_error(
-            ErrorCode::UnknownGroup,
-            format!("unknown group `{}`", request.resource.group),
-            "resource.group",
-        ));
-    }
+    let group = find_group(
+        policy,
+        &request.resource.group,
+        "resource.group",
+        &mut errors,
+    );
     if !policy.actions.contains(&request.action) {
         errors.push(request_error(
             ErrorCode::UnknownAction,
@@ -83,13 +79,7 @@ pub fn authorize(
             "action",
         ));
     }
-    let user = match user {
-        Ok(user) => Some(user),
-        Err(mut problems) => {
-            errors.append(&mut problems);
-            None
-        }
-    };
+    let user = collect(user, &mut errors);
     let (Some(user), Some(group), true) = (user, group, errors.is_empty()) else {
         return Answer::Failure { errors };
     };
@@ -134,29 +124,15 @@ pub fn permissions(
     request: &PermissionsRequest,
 ) -> Answer<Permissions> {
     let mut errors = Vec::new();
-    let user = resolve_person(
+    let user = people.resolve(
         &request.user,
         request.user_profile.as_ref(),
         policy,
-        people,
         "user",
         ErrorCode::UnknownUser,
     );
-    let group = policy.group_ids.get(&request.group).copied();
-    if group.is_none() {
-        errors.push(request_error(
-            ErrorCode::UnknownGroup,
-            format!("unknown group `{}`", request.group),
-            "group",
-        ));
-    }
-    let user = match user {
-        Ok(user) => Some(user),
-        Err(mut problems) => {
-            errors.append(&mut problems);
-            None
-        }
-    };
+    let group = find_group(policy, &request.group, "group", &mut errors);
+    let user = collect(user, &mut errors);
     let (Some(user), Some(group), true) = (user, group, errors.is_empty()) else {
         return Answer::Failure { errors };
     };

@@ -21,40 +21,12 @@ use crate::contract::*;
 use crate::eval::approvals::{self, Ask};
 use crate::eval::authorize::require_buyer_authority;
 use crate::eval::expr::{compare_ordering, Fault, LineFacts, OrderFacts, Scope};
-use crate::eval::people::{People, Person};
+use crate::eval::people::{collect, find_group, People, Person};
 
 /// The finest unit price accepted, in decimals.
 pub const MAX_UNIT_PRICE_DECIMALS: u32 = 6;
 /// The most lines one order may carry.
 pub const MAX_LINES: usize = 10_000;
-
-/// The person a request names: from the directory, or given inline as `{path}Profile`;
-/// `unknown` is the code when neither has them.
-pub fn resolve_person<'a>(
-    id: &str,
-    profile: Option<&User>,
-    policy: &CompiledPolicy,
-    people: &'a People,
-    path: &str,
-    unknown: ErrorCode,
-) -> Result<std::borrow::Cow<'a, Person>, Vec<EvalError>> {
-    match profile {
-        Some(user) => {
-            if user.id != id {
-                return Err(vec![request_error(
-                    ErrorCode::ProfileMismatch,
-                    format!("profile id `{}` differs from `{id}`", user.id),
-                    format!("{path}Profile.id"),
-                )]);
-            }
-            Person::new(user, policy, &format!("{path}Profile")).map(std::borrow::Cow::Owned)
-        }
-        None => people
-            .get(id)
-            .map(std::borrow::Cow::Borrowed)
-            .ok_or_else(|| vec![request_error(unknown, format!("unknown user `{id}`"), path)]),
-    }
-}
 
 /// Evaluates a checkout request.
 pub fn checkout(
@@ -218,13 +190,7 @@ impl<'a> Checkout<'a> {
         let tax = extra(order.tax, "order.tax");
         let shipping = extra(order.shipping, "order.shipping");
         let now = read_context(&request.context, &mut errors);
-        let buyer = match buyer {
-            Ok(buyer) => Some(buyer),
-            Err(mut problems) => {
-                errors.append(&mut problems);
-                None
-            }
-        };
+        let buyer = collect(buyer, &mut errors);
         let (Some(buyer), Some(group), Some(currency), true) =
             (buyer, group, currency, errors.is_empty())
         else {
@@ -1194,22 +1160,14 @@ impl Claims<'_> {
         people: &'p People,
         errors: &mut Vec<EvalError>,
     ) -> Resolved<'p> {
-        let buyer = resolve_person(
+        let buyer = people.resolve(
             self.buyer,
             self.profile,
             policy,
-            people,
             "buyer",
             ErrorCode::UnknownBuyer,
         );
-        let group = policy.group_ids.get(self.group).copied();
-        if group.is_none() {
-            errors.push(request_error(
-                ErrorCode::UnknownGroup,
-                format!("unknown group `{}`", self.group),
-                "group",
-            ));
-        }
+        let group = find_group(policy, self.group, "group", errors);
         let (code, path) = self.currency;
         let currency = Currency::of(code);
         if currency.is_none() {
@@ -1521,13 +1479,7 @@ pub fn badges(
         let path = || format!("products[{i}]");
         check_product(product.unit_price.0, &product.category, &path, &mut errors);
     }
-    let buyer = match buyer {
-        Ok(buyer) => Some(buyer),
-        Err(mut problems) => {
-            errors.append(&mut problems);
-            None
-        }
-    };
+    let buyer = collect(buyer, &mut errors);
     let (Some(buyer), Some(group), Some(currency), true) =
         (buyer, group, currency, errors.is_empty())
     else {

@@ -70,6 +70,34 @@ impl People {
         }
     }
 
+    /// The person a request names: from the directory, or given inline as
+    /// `{path}Profile`; `unknown` is the code when neither has them.
+    pub fn resolve(
+        &self,
+        id: &str,
+        profile: Option<&User>,
+        policy: &CompiledPolicy,
+        path: &str,
+        unknown: ErrorCode,
+    ) -> Result<std::borrow::Cow<'_, Person>, Vec<EvalError>> {
+        match profile {
+            Some(user) => {
+                if user.id != id {
+                    return Err(vec![request_error(
+                        ErrorCode::ProfileMismatch,
+                        format!("profile id `{}` differs from `{id}`", user.id),
+                        format!("{path}Profile.id"),
+                    )]);
+                }
+                Person::new(user, policy, &format!("{path}Profile")).map(std::borrow::Cow::Owned)
+            }
+            None => self
+                .get(id)
+                .map(std::borrow::Cow::Borrowed)
+                .ok_or_else(|| vec![request_error(unknown, format!("unknown user `{id}`"), path)]),
+        }
+    }
+
     pub fn get(&self, id: &str) -> Option<&Person> {
         self.users.get(id)
     }
@@ -145,6 +173,35 @@ impl Person {
             })
         } else {
             Err(errors)
+        }
+    }
+}
+
+/// The group a request names at `path`, or `None` with an `E0202` in `errors`.
+pub fn find_group(
+    policy: &CompiledPolicy,
+    name: &str,
+    path: &str,
+    errors: &mut Vec<EvalError>,
+) -> Option<GroupId> {
+    let group = policy.group_ids.get(name).copied();
+    if group.is_none() {
+        errors.push(request_error(
+            ErrorCode::UnknownGroup,
+            format!("unknown group `{name}`"),
+            path,
+        ));
+    }
+    group
+}
+
+/// The value, or `None` with its errors moved to `errors`.
+pub fn collect<T>(result: Result<T, Vec<EvalError>>, errors: &mut Vec<EvalError>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(mut problems) => {
+            errors.append(&mut problems);
+            None
         }
     }
 }

@@ -203,9 +203,9 @@ impl Row {
 
 fn status_word(status: Option<OrderStatus>) -> String {
     status
-        .and_then(|s| serde_json::to_value(s).ok())
-        .and_then(|v| v.as_str().map(str::to_owned))
+        .map(OrderStatus::as_str)
         .unwrap_or_default()
+        .to_owned()
 }
 
 fn order_rows(run: &InvoiceRun) -> Vec<Row> {

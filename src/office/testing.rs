@@ -132,10 +132,10 @@ fn run_one(
                     .map(|l| l.verdict);
                 if actual != Some(expected) {
                     let actual = actual.map_or("no such line".to_owned(), |v| {
-                        format!("line `{}` {}", line.value, verdict_word(v))
+                        format!("line `{}` {}", line.value, Verdict::as_str(v))
                     });
                     fail(
-                        format!("line `{}` {}", line.value, verdict_word(expected)),
+                        format!("line `{}` {}", line.value, Verdict::as_str(expected)),
                         actual,
                         *span,
                     );
@@ -356,14 +356,4 @@ fn outcome_word(outcome: Outcome) -> String {
         Outcome::Blocked => "blocked",
     }
     .into()
-}
-
-fn verdict_word(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Allowed => "allowed",
-        Verdict::Preferred => "preferred",
-        Verdict::Warned => "warned",
-        Verdict::Restricted => "restricted",
-        Verdict::Blocked => "blocked",
-    }
 }

@@ -268,7 +268,7 @@ impl<'a> Replay<'a> {
         rejection: Option<(&Vec<String>, &String)>,
     ) -> Result<(), String> {
         if let Some((status, _)) = &self.terminal {
-            return Err(format!("the order is already {}", status_word(*status)));
+            return Err(format!("the order is already {}", status.in_words()));
         }
         if at >= self.expires {
             self.terminal = Some((WorkflowStatus::Expired, EXPIRED.into()));
@@ -682,16 +682,4 @@ fn needed(level: &ApprovalLevel) -> u64 {
 
 fn format_instant(at: Timestamp) -> String {
     at.to_string()
-}
-
-fn status_word(status: WorkflowStatus) -> &'static str {
-    match status {
-        WorkflowStatus::Pending => "pending",
-        WorkflowStatus::Escalated => "escalated",
-        WorkflowStatus::Approved => "approved",
-        WorkflowStatus::Rejected => "rejected",
-        WorkflowStatus::PartiallyRejected => "partially rejected",
-        WorkflowStatus::Expired => "expired",
-        WorkflowStatus::Blocked => "blocked",
-    }
 }
