@@ -139,11 +139,29 @@ node js/readme-example.mjs
 # decision a client saw, rotation, redaction, replay of a cut log — and /metrics adding up
 # to the requests of a load run), and the Node backend example.
 # PROCURA_REQUIRE_CORE=1: a missing or stale module fails these tests instead of skipping.
-step "servers: build pkg/core/procura.wasm (scripts/build-core.sh)"
+step "servers: build pkg/core/procura.wasm and pkg/core/procura-runtime.wasm (scripts/build-core.sh)"
 scripts/build-core.sh
+
+# The runtime-only module loads artifacts and cannot compile: no `procura_compile` export,
+# and nothing of the parser inside (pest's source paths survive in panic locations when it
+# is linked in; the function names do not survive wasm-opt).
+step "servers: pkg/core/procura-runtime.wasm has no compiler"
+node -e '
+  const m = new WebAssembly.Module(require("fs").readFileSync(process.argv[1]));
+  const names = WebAssembly.Module.exports(m).map((e) => e.name);
+  if (names.includes("procura_compile") || !names.includes("procura_load")) {
+    console.error(`test.sh: the runtime module exports ${names.join(", ")}`);
+    process.exit(1);
+  }
+' pkg/core/procura-runtime.wasm
+if grep -aq 'pest-[0-9]\|pest_derive' pkg/core/procura-runtime.wasm; then
+  printf 'test.sh: pkg/core/procura-runtime.wasm links pest\n' >&2
+  exit 1
+fi
 
 step "servers: src/bind/abi.rs (cargo clippy, cargo test --features abi)"
 cargo clippy --locked -p procura --features abi --lib --tests -- -D warnings
+cargo clippy --locked -p procura --target wasm32-unknown-unknown --no-default-features --features abi --lib -- -D warnings
 cargo test --locked -p procura --features abi --lib abi::
 
 step "servers: wasmtime host and procura serve: parity, errors, reload, load, budgets"

@@ -30,9 +30,15 @@ pub enum Logs {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The policy file; reloaded when it changes.
+    /// The policy file, source or artifact (`procura build`, told apart by its magic);
+    /// reloaded when it changes.
     #[arg(long, value_name = "FILE")]
     policy: PathBuf,
+    /// Serve only a policy whose hash (the `sha256:…` decisions carry in `policy.hash`; for
+    /// an artifact, its source's) is HASH: another is refused with E0704, at start (exit 1)
+    /// and at every reload (logged; the old version keeps serving).
+    #[arg(long, value_name = "HASH", value_parser = pinned_hash)]
+    expect_hash: Option<String>,
     /// The directory file (people, groups, roles) as JSON; reloaded when it changes.
     #[arg(long, value_name = "FILE")]
     directory: Option<PathBuf>,
@@ -149,6 +155,7 @@ pub fn run(args: &Args) -> Status {
     config.body_limit = args.body_limit;
     config.poll = (args.poll_ms > 0).then(|| Duration::from_millis(args.poll_ms));
     config.trust_inline_profiles = args.trust_inline_profiles;
+    config.expect_hash = args.expect_hash.clone();
     if let Some(path) = &args.token_file {
         match Tokens::read(path) {
             Ok(tokens) => config.tokens = Some(tokens),
@@ -177,7 +184,12 @@ pub fn run(args: &Args) -> Status {
     match outcome {
         Ok(()) => Status::Success,
         Err(StartError::Rejected { path, answer }) => {
-            eprintln!("procura serve: {path} does not compile:");
+            let refused = if procura::is_artifact(&std::fs::read(&path).unwrap_or_default()) {
+                "is refused"
+            } else {
+                "does not compile"
+            };
+            eprintln!("procura serve: {path} {refused}:");
             for error in compile_errors(&answer) {
                 eprintln!("  {error}");
             }
@@ -187,6 +199,22 @@ pub fn run(args: &Args) -> Status {
             eprintln!("procura serve: {error}");
             Status::Trouble
         }
+    }
+}
+
+/// `--expect-hash`: `sha256:` and 64 lowercase hex digits, the form of `policy.hash`.
+fn pinned_hash(text: &str) -> Result<String, String> {
+    let hex = text.strip_prefix("sha256:").unwrap_or_default();
+    if hex.len() == 64
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not a policy hash: `sha256:` and 64 lowercase hex digits, as `procura build` prints it"
+        ))
     }
 }
 

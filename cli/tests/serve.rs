@@ -560,3 +560,103 @@ fn serve_runs_invoices_and_writes_csv_reports() {
     assert_eq!((status, code(&body).as_str()), (400, "E0101"), "{body}");
     drop(server);
 }
+
+/// `procura serve` that is expected to refuse to start: its exit code and stderr.
+fn serve_refused(module: &Path, args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_procura"))
+        .current_dir(repo())
+        .args(["serve", "--addr", "127.0.0.1:0", "--module"])
+        .arg(module)
+        .arg("--module-cache")
+        .arg(env!("CARGO_TARGET_TMPDIR"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn serve_takes_an_artifact_pinned_by_its_hash_and_refuses_damaged_or_other_ones() {
+    let root = repo();
+    let Some(module) = core_module(&root) else {
+        return;
+    };
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("serve-artifact-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = std::fs::read_to_string(root.join("examples/maple.procura")).unwrap();
+    let directory = std::fs::read_to_string(root.join("examples/maple.directory.json")).unwrap();
+    let engine = procura::Engine::from_json(&source, Some(&directory)).unwrap();
+    let hash = engine.policy().hash;
+    let artifact = dir.join("maple.pcy");
+    std::fs::write(&artifact, engine.artifact(false)).unwrap();
+
+    // Damaged: refused at start with its code, exit 1.
+    let mut bytes = engine.artifact(false);
+    bytes.truncate(bytes.len() - 3);
+    let damaged = dir.join("damaged.pcy");
+    std::fs::write(&damaged, bytes).unwrap();
+    let (code, stderr) = serve_refused(&module, &["--policy".as_ref(), damaged.as_os_str()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is refused") && stderr.contains("error[E0701]"),
+        "{stderr}"
+    );
+
+    // Another hash pinned: refused at start with E0704, exit 1.
+    let other = format!("sha256:{}", "0".repeat(64));
+    let (code, stderr) = serve_refused(
+        &module,
+        &[
+            "--policy".as_ref(),
+            artifact.as_os_str(),
+            "--expect-hash".as_ref(),
+            other.as_ref(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error[E0704]") && stderr.contains(&hash),
+        "{stderr}"
+    );
+    // Not a hash at all: a usage error.
+    let (code, stderr) = serve_refused(
+        &module,
+        &[
+            "--policy".as_ref(),
+            artifact.as_os_str(),
+            "--expect-hash".as_ref(),
+            "abc".as_ref(),
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+
+    // Pinned to its own hash: served, and it says so.
+    let policy = artifact.to_str().unwrap();
+    let (server, addr) = spawn(
+        &root,
+        &module,
+        &[
+            "--policy",
+            policy,
+            "--directory",
+            "examples/maple.directory.json",
+        ],
+        &["--expect-hash", &hash],
+    );
+    let (status, _, info) = http(addr, "GET", "/v1/policy", "");
+    assert_eq!(status, 200, "{info}");
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    assert_eq!(
+        (info["kind"].as_str(), info["hash"].as_str()),
+        (Some("artifact"), Some(hash.as_str()))
+    );
+    let request = std::fs::read_to_string(root.join("examples/maple.request.json")).unwrap();
+    let (status, _, served) = http(addr, "POST", "/v1/evaluate", &request);
+    assert_eq!(status, 200, "{served}");
+    assert_eq!(served, engine.evaluate_json(&request));
+    drop(server);
+}

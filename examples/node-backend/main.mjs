@@ -2,8 +2,11 @@
 //
 //   node examples/node-backend/main.mjs [POLICY DIRECTORY REQUEST]
 //
-// (paths default to the repository's examples/maple.*) and prints the answer JSON. Build
-// the module first: scripts/build-core.sh.
+// (paths default to the repository's examples/maple.*) and prints the answer JSON. POLICY
+// is source or an artifact (`procura build examples/maple.procura` writes
+// examples/maple.pcy), told apart by its magic; the runtime-only module
+// (PROCURA_CORE_WASM=pkg/core/procura-runtime.wasm) takes artifacts only. Build the modules
+// first: scripts/build-core.sh.
 
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -13,16 +16,13 @@ import { ProcuraCore } from "./procura-core.mjs";
 const repo = (path) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
 export async function evaluateMaple({
-  module = repo("pkg/core/procura.wasm"),
+  module = process.env.PROCURA_CORE_WASM ?? repo("pkg/core/procura.wasm"),
   policy = repo("examples/maple.procura"),
   directory = repo("examples/maple.directory.json"),
   request = repo("examples/maple.request.json"),
 } = {}) {
   const core = await ProcuraCore.load(module);
-  const { handle } = core.compile(
-    await readFile(policy, "utf8"),
-    await readFile(directory, "utf8"),
-  );
+  const { handle } = core.open(await readFile(policy), await readFile(directory, "utf8"));
   const answer = core.evaluate(handle, await readFile(request, "utf8"));
   core.release(handle);
   return answer;

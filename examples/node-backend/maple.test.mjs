@@ -9,7 +9,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { evaluateMaple } from "./main.mjs";
@@ -18,15 +20,15 @@ import { ABI_VERSION, ProcuraCore } from "./procura-core.mjs";
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const path = (p) => `${repo}${p}`;
 
-function nativeEval(args) {
+function procura(args) {
   const [command, prefix] = process.env.PROCURA_BIN
     ? [process.env.PROCURA_BIN, []]
     : ["cargo", ["run", "-q", "--locked", "-p", "procura-cli", "--"]];
-  const out = execFileSync(command, [...prefix, "eval", "--color", "never", ...args], {
-    cwd: repo,
-    encoding: "utf8",
-  });
-  return JSON.stringify(JSON.parse(out));
+  return execFileSync(command, [...prefix, ...args], { cwd: repo, encoding: "utf8" });
+}
+
+function nativeEval(args) {
+  return JSON.stringify(JSON.parse(procura(["eval", "--color", "never", ...args])));
 }
 
 test("the Maple cart on Node equals `procura eval`, byte for byte", async () => {
@@ -40,12 +42,43 @@ test("the Maple cart on Node equals `procura eval`, byte for byte", async () => 
   assert.equal(JSON.parse(answer).type, "success");
 });
 
-test("the module imports nothing and speaks ABI 3", async () => {
+test("an artifact from `procura build` answers like `procura eval` on the source, on both modules", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "procura-node-"));
+  try {
+    const artifact = join(dir, "maple.pcy");
+    procura(["build", "examples/maple.procura", "--out", artifact]);
+    const native = nativeEval([
+      "--policy", "examples/maple.procura",
+      "--directory", "examples/maple.directory.json",
+      "--request", "examples/maple.request.json",
+    ]);
+    for (const module of ["pkg/core/procura.wasm", "pkg/core/procura-runtime.wasm"]) {
+      assert.equal(await evaluateMaple({ module: path(module), policy: artifact }), native, module);
+    }
+    const runtime = await ProcuraCore.load(path("pkg/core/procura-runtime.wasm"));
+    assert.equal(typeof runtime.exports.procura_compile, "undefined");
+    const source = await readFile(path("examples/maple.procura"), "utf8");
+    assert.equal(code(runtime.compileJson(source, null)), "E0504");
+    // Refused, coded: not an artifact, cut short, another format version.
+    const bytes = await readFile(artifact);
+    assert.equal(code(runtime.loadJson(new TextEncoder().encode(source), null)), "E0701");
+    assert.equal(code(runtime.loadJson(bytes.subarray(0, bytes.length - 1), null)), "E0701");
+    const newer = Uint8Array.from(bytes);
+    newer[8] = 99;
+    assert.equal(code(runtime.loadJson(newer, null)), "E0702");
+    const { policy } = runtime.load(bytes, null);
+    assert.equal(policy.hash, JSON.parse(native).result.policy.hash);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("the module imports nothing and speaks ABI 4", async () => {
   const module = await WebAssembly.compile(await readFile(path("pkg/core/procura.wasm")));
   assert.deepEqual(WebAssembly.Module.imports(module), []);
   const core = await ProcuraCore.load(path("pkg/core/procura.wasm"));
-  assert.equal(ABI_VERSION, 3);
-  assert.equal(core.exports.procura_abi_version(), 3);
+  assert.equal(ABI_VERSION, 4);
+  assert.equal(core.exports.procura_abi_version(), 4);
   assert.match(core.engineVersion(), /^\d+\.\d+\.\d+/);
 });
 

@@ -1,11 +1,12 @@
-// A host for Procura's zero-import core module (pkg/core/procura.wasm) on Node's own
-// WebAssembly: no dependencies, no wasm-bindgen glue. The ABI is docs/abi.md.
+// A host for Procura's zero-import core module (pkg/core/procura.wasm, or the runtime-only
+// pkg/core/procura-runtime.wasm, which loads artifacts only) on Node's own WebAssembly: no
+// dependencies, no wasm-bindgen glue. The ABI is docs/abi.md.
 //
 // Every buffer the host allocates is freed on every path: after the call, when reading the
 // answer fails, when writing the input throws. A trap (`WebAssembly.RuntimeError`: the
 // module ran out of memory, or a bug) kills the instance: the call answers the coded
 // failure E0504, the instance is dropped, and the next call makes a new one, compiling the
-// policies of this host into it again. Handles are this class's own, so they stay valid
+// policies of this host into it again (compiling source, loading artifacts). Handles are this class's own, so they stay valid
 // across such a restart.
 
 import { readFile } from "node:fs/promises";
@@ -13,7 +14,7 @@ import { readFile } from "node:fs/promises";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /** The code of the failure answered when the module trapped or broke the ABI. */
 export const ENGINE_FAILED = "E0504";
@@ -24,13 +25,25 @@ export function failureJson(code, message, help) {
   return JSON.stringify({ type: "failure", errors: [error] });
 }
 
+/** The first bytes of every policy artifact (`procura build`, docs/artifacts.md). */
+export const ARTIFACT_MAGIC = Uint8Array.of(0x89, 0x50, 0x43, 0x59, 0x0d, 0x0a, 0x1a, 0x0a);
+
+/** Whether `bytes` (a Uint8Array; text never is) start like a policy artifact. */
+export function isArtifact(bytes) {
+  return (
+    bytes instanceof Uint8Array &&
+    bytes.length >= ARTIFACT_MAGIC.length &&
+    ARTIFACT_MAGIC.every((byte, i) => bytes[i] === byte)
+  );
+}
+
 /** Thrown inside a call when the module broke the ABI; answered as E0504. */
 class AbiError extends Error {}
 
 export class ProcuraCore {
   #module;
   #instance = null; // null: dropped after a trap, made again on next use
-  #policies = new Map(); // handle -> { source, directory, trusted, inner }
+  #policies = new Map(); // handle -> { entry, source, directory, trusted, inner }
   #nextHandle = 1;
 
   /** Loads and compiles the module at `path` (a file path or URL), and instantiates it. */
@@ -76,7 +89,9 @@ export class ProcuraCore {
     this.#instance = instance;
     for (const policy of this.#policies.values()) {
       policy.inner = null;
-      const answer = JSON.parse(this.#compileIn(instance.exports, policy.source, policy.directory));
+      const answer = JSON.parse(
+        this.#storeIn(instance.exports, policy.entry, policy.source, policy.directory),
+      );
       if (answer.type !== "success") continue; // compiled before: cannot happen
       policy.inner = answer.result.handle;
       if (policy.trusted) instance.exports.procura_set_trust_inline_profiles(policy.inner, 1);
@@ -146,13 +161,42 @@ export class ProcuraCore {
     }
   }
 
-  /** `procura_compile` on `exports`: the compile answer JSON text, inputs freed. */
-  #compileIn(exports, source, directory) {
-    return this.#withInput(exports, source, ([sp, sl]) => {
-      if (directory == null) return this.#take(exports, exports.procura_compile(sp, sl, 0, 0));
+  /**
+   * `entry` (`procura_compile` for source, `procura_load` for an artifact) on `exports`: its
+   * answer JSON text, inputs freed.
+   */
+  #storeIn(exports, entry, policy, directory) {
+    return this.#withInput(exports, policy, ([pp, pl]) => {
+      if (directory == null) return this.#take(exports, exports[entry](pp, pl, 0, 0));
       return this.#withInput(exports, directory, ([dp, dl]) =>
-        this.#take(exports, exports.procura_compile(sp, sl, dp, dl)),
+        this.#take(exports, exports[entry](pp, pl, dp, dl)),
       );
+    });
+  }
+
+  /** Stores a policy through `entry`: the answer JSON text with this host's handle. */
+  #storeJson(entry, policy, directory) {
+    return this.#guard((exports) => {
+      if (typeof exports[entry] !== "function") {
+        return failureJson(
+          ENGINE_FAILED,
+          `this module has no \`${entry}\`: the runtime-only module loads artifacts only`,
+          "build the policy with `procura build` and load it, or use pkg/core/procura.wasm",
+        );
+      }
+      const text = this.#storeIn(exports, entry, policy, directory);
+      const answer = JSON.parse(text);
+      if (answer.type !== "success") return text;
+      const handle = this.#nextHandle++;
+      this.#policies.set(handle, {
+        entry,
+        source: policy,
+        directory,
+        trusted: false,
+        inner: answer.result.handle,
+      });
+      answer.result.handle = handle;
+      return JSON.stringify(answer);
     });
   }
 
@@ -168,27 +212,42 @@ export class ProcuraCore {
    * "warnings":[…]}}` (the handle is this host's) or a failure listing every error.
    */
   compileJson(source, directory) {
-    return this.#guard((exports) => {
-      const text = this.#compileIn(exports, source, directory);
-      const answer = JSON.parse(text);
-      if (answer.type !== "success") return text;
-      const handle = this.#nextHandle++;
-      this.#policies.set(handle, {
-        source,
-        directory,
-        trusted: false,
-        inner: answer.result.handle,
-      });
-      answer.result.handle = handle;
-      return JSON.stringify(answer);
-    });
+    return this.#storeJson("procura_compile", source, directory);
   }
 
   /** Compiles a policy: `{ handle, policy, warnings }`, or throws with the errors. */
   compile(source, directory) {
-    const answer = JSON.parse(this.compileJson(source, directory));
+    return this.#result(this.compileJson(source, directory), "the policy does not compile");
+  }
+
+  /**
+   * Loads a policy artifact (bytes from `procura build`) with a directory (JSON text, or
+   * null): the same answer as `compileJson` (no warnings), or a failure coded E0701–E0703
+   * for bytes that are not a whole, intact artifact of this engine's format.
+   */
+  loadJson(artifact, directory) {
+    return this.#storeJson("procura_load", artifact, directory);
+  }
+
+  /** Loads a policy artifact: `{ handle, policy, warnings }`, or throws with the errors. */
+  load(artifact, directory) {
+    return this.#result(this.loadJson(artifact, directory), "the artifact does not load");
+  }
+
+  /**
+   * A policy file's bytes, artifact (by its magic) or source: `load` or `compile`, with the
+   * same result.
+   */
+  open(policy, directory) {
+    return isArtifact(policy)
+      ? this.load(policy, directory)
+      : this.compile(decoder.decode(policy), directory);
+  }
+
+  #result(text, what) {
+    const answer = JSON.parse(text);
     if (answer.type !== "success") {
-      const error = new Error(`the policy does not compile: ${JSON.stringify(answer.errors)}`);
+      const error = new Error(`${what}: ${JSON.stringify(answer.errors)}`);
       error.errors = answer.errors;
       throw error;
     }
@@ -205,7 +264,7 @@ export class ProcuraCore {
       );
     }
     return this.#guard((exports) => {
-      if (policy.inner === null) throw new AbiError("the policy no longer compiles");
+      if (policy.inner === null) throw new AbiError("the policy no longer compiles or loads");
       return this.#withInput(exports, request, ([ptr, len]) =>
         this.#take(exports, exports[exportName](policy.inner, ptr, len)),
       );

@@ -1,6 +1,6 @@
 //! `procura-host`: runs Procura's zero-import core WebAssembly module
-//! (`pkg/core/procura.wasm`, built by `scripts/build-core.sh`, ABI in `docs/abi.md`) on
-//! wasmtime, and the HTTP decision service of `procura serve`.
+//! (`pkg/core/procura.wasm`, or the runtime-only `pkg/core/procura-runtime.wasm` that loads
+//! artifacts only; built by `scripts/build-core.sh`, ABI in `docs/abi.md`) on wasmtime, and the HTTP decision service of `procura serve`.
 //!
 //! - [`CoreModule`]: the module, compiled once; [`Instance`]: a store + instance with a fuel
 //!   budget per call and a memory cap, speaking the ABI.
@@ -24,7 +24,7 @@ pub mod server;
 
 pub use errors::HostError;
 pub use module::{CoreModule, Instance, Limits, Query, ABI_VERSION};
-pub use pool::{PolicyVersion, Pool, PoolError};
+pub use pool::{PolicyKind, PolicyVersion, Pool, PoolError};
 
 use std::path::{Path, PathBuf};
 
@@ -84,12 +84,19 @@ pub fn source_stamp(repo: &Path) -> std::io::Result<String> {
 /// Whether `pkg/core/procura.wasm` under `repo` is missing or older than the sources:
 /// `Some(why)`, or `None` when its stamp matches [`source_stamp`].
 pub fn stale_core(repo: &Path) -> Option<String> {
-    let module = repo.join("pkg/core/procura.wasm");
+    stale_module(repo, Path::new("pkg/core/procura.wasm"))
+}
+
+/// [`stale_core`] for any module `scripts/build-core.sh` builds (`relative` to `repo`, e.g.
+/// `pkg/core/procura-runtime.wasm`), by its `.stamp` beside it.
+pub fn stale_module(repo: &Path, relative: &Path) -> Option<String> {
+    let module = repo.join(relative);
     if !module.is_file() {
         return Some(format!("{} is not built", module.display()));
     }
-    let stamp =
-        std::fs::read_to_string(repo.join("pkg/core/procura.wasm.stamp")).unwrap_or_default();
+    let mut stamp_path = module.clone().into_os_string();
+    stamp_path.push(".stamp");
+    let stamp = std::fs::read_to_string(stamp_path).unwrap_or_default();
     match source_stamp(repo) {
         Ok(now) if now == stamp.trim() => None,
         Ok(_) => Some(format!("{} is older than the sources", module.display())),

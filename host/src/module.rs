@@ -7,57 +7,9 @@ use wasmtime::{Config, Engine, Memory, Module, ResourceLimiter, Store, Trap, Typ
 
 use crate::errors::HostError;
 
-/// The ABI version this host speaks (`procura_abi_version`).
-pub const ABI_VERSION: u32 = 3;
-
-/// Which question a request asks: one export each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Query {
-    Evaluate,
-    Authorize,
-    Badges,
-    Progress,
-    /// An invoice run: an `InvoiceRunRequest` in, the `InvoiceRun` answer out.
-    InvoiceRun,
-    /// An invoice run's CSV report: `{"run": <InvoiceRunRequest>, "report": <ReportDefinition
-    /// or null>}` in, `{"type":"success","result":"<csv text>"}` or a failure out.
-    ReportCsv,
-}
-
-impl Query {
-    pub const ALL: [Query; 6] = [
-        Query::Evaluate,
-        Query::Authorize,
-        Query::Badges,
-        Query::Progress,
-        Query::InvoiceRun,
-        Query::ReportCsv,
-    ];
-
-    /// The export's name, e.g. `procura_evaluate`.
-    pub fn export(self) -> &'static str {
-        match self {
-            Query::Evaluate => "procura_evaluate",
-            Query::Authorize => "procura_authorize",
-            Query::Badges => "procura_badges",
-            Query::Progress => "procura_progress",
-            Query::InvoiceRun => "procura_invoice_run",
-            Query::ReportCsv => "procura_report_csv",
-        }
-    }
-
-    /// The last segment of the HTTP route, e.g. `evaluate` for `POST /v1/evaluate`.
-    pub fn route(self) -> &'static str {
-        match self {
-            Query::Evaluate => "evaluate",
-            Query::Authorize => "authorize",
-            Query::Badges => "badges",
-            Query::Progress => "progress",
-            Query::InvoiceRun => "invoice-run",
-            Query::ReportCsv => "report-csv",
-        }
-    }
-}
+// The ABI's version and questions: one definition, shared with the module (issue 16).
+pub use procura::contract::abi::{Query, ABI_VERSION};
+use procura::contract::abi::{COMPILE_EXPORT, LOAD_EXPORT};
 
 /// The wasmtime engine every core module runs on: Cranelift, fuel metering on.
 fn engine() -> Result<Engine, HostError> {
@@ -199,6 +151,12 @@ impl CoreModule {
             .collect()
     }
 
+    /// Whether the module compiles policy source (`procura_compile`): the full module does,
+    /// the runtime-only one (`pkg/core/procura-runtime.wasm`) loads artifacts only.
+    pub fn can_compile(&self) -> bool {
+        self.module.get_export(COMPILE_EXPORT).is_some()
+    }
+
     /// The module's exported names.
     pub fn exports(&self) -> Vec<String> {
         self.module
@@ -265,7 +223,9 @@ struct Exports {
     memory: Memory,
     alloc: TypedFunc<u32, u32>,
     free: TypedFunc<(u32, u32), ()>,
-    compile: TypedFunc<(u32, u32, u32, u32), u64>,
+    /// `None` in the runtime-only module, which loads artifacts only.
+    compile: Option<TypedFunc<(u32, u32, u32, u32), u64>>,
+    load: TypedFunc<(u32, u32, u32, u32), u64>,
     queries: [TypedFunc<(u32, u32, u32), u64>; 6],
     release: TypedFunc<u32, u32>,
     trust: TypedFunc<(u32, u32), u32>,
@@ -297,7 +257,11 @@ impl Exports {
             memory,
             alloc: func!("procura_alloc"),
             free: func!("procura_free"),
-            compile: func!("procura_compile"),
+            compile: match instance.get_export(&mut *store, COMPILE_EXPORT) {
+                None => None,
+                Some(_) => Some(func!(COMPILE_EXPORT)),
+            },
+            load: func!(LOAD_EXPORT),
             queries: [
                 func!(Query::Evaluate.export()),
                 func!(Query::Authorize.export()),
@@ -459,24 +423,51 @@ impl Instance {
 
     /// `procura_compile`: the compile answer JSON, exactly as the module wrote it
     /// (`{"type":"success","result":{"handle":…,"policy":…,"warnings":[…]}}` or a failure).
+    /// [`HostError::NoCompiler`] from the runtime-only module.
     pub fn compile(
         &mut self,
         source: &[u8],
         directory: Option<&[u8]>,
     ) -> Result<String, HostError> {
+        let func = self.exports.compile.clone().ok_or(HostError::NoCompiler)?;
+        self.store_policy(&func, source, directory)
+    }
+
+    /// `procura_load`: loads a policy artifact (`procura build`); the same answer as
+    /// [`Instance::compile`] (no warnings), or a failure coded `E0701`–`E0703`.
+    pub fn load(&mut self, artifact: &[u8], directory: Option<&[u8]>) -> Result<String, HostError> {
+        let func = self.exports.load.clone();
+        self.store_policy(&func, artifact, directory)
+    }
+
+    /// [`Instance::load`] for an artifact (by its magic), else [`Instance::compile`].
+    pub fn open(&mut self, policy: &[u8], directory: Option<&[u8]>) -> Result<String, HostError> {
+        if procura::is_artifact(policy) {
+            self.load(policy, directory)
+        } else {
+            self.compile(policy, directory)
+        }
+    }
+
+    /// Copies the policy and directory in, calls `func` (`procura_compile` or `procura_load`)
+    /// and frees them: its answer.
+    fn store_policy(
+        &mut self,
+        func: &TypedFunc<(u32, u32, u32, u32), u64>,
+        policy: &[u8],
+        directory: Option<&[u8]>,
+    ) -> Result<String, HostError> {
         let fuel = self.limits.fuel_per_compile;
         self.guarded(fuel, |this| {
-            let (src_ptr, src_len) = this.put(source)?;
+            let (ptr, len) = this.put(policy)?;
             let (dir_ptr, dir_len) = match directory {
                 Some(bytes) => this.put(bytes)?,
                 None => (0, 0),
             };
-            let packed = this
-                .exports
-                .compile
-                .call(&mut this.store, (src_ptr, src_len, dir_ptr, dir_len))
+            let packed = func
+                .call(&mut this.store, (ptr, len, dir_ptr, dir_len))
                 .map_err(Self::trap)?;
-            this.free(src_ptr, src_len)?;
+            this.free(ptr, len)?;
             if dir_ptr != 0 {
                 this.free(dir_ptr, dir_len)?;
             }
@@ -543,14 +534,32 @@ impl Instance {
         source: (u32, u32),
         directory: (u32, u32),
     ) -> Result<String, HostError> {
+        let func = self.exports.compile.clone().ok_or(HostError::NoCompiler)?;
+        self.store_raw(&func, source, directory)
+    }
+
+    /// Calls `procura_load` with the buffers exactly as given, like [`Instance::query_raw`].
+    pub fn load_raw(
+        &mut self,
+        artifact: (u32, u32),
+        directory: (u32, u32),
+    ) -> Result<String, HostError> {
+        let func = self.exports.load.clone();
+        self.store_raw(&func, artifact, directory)
+    }
+
+    fn store_raw(
+        &mut self,
+        func: &TypedFunc<(u32, u32, u32, u32), u64>,
+        policy: (u32, u32),
+        directory: (u32, u32),
+    ) -> Result<String, HostError> {
         let fuel = self.limits.fuel_per_compile;
         self.guarded(fuel, |this| {
-            let packed = this
-                .exports
-                .compile
+            let packed = func
                 .call(
                     &mut this.store,
-                    (source.0, source.1, directory.0, directory.1),
+                    (policy.0, policy.1, directory.0, directory.1),
                 )
                 .map_err(Self::trap)?;
             this.take(packed)

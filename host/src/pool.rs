@@ -1,6 +1,7 @@
 //! A bounded pool of instances sharing one policy version, for concurrent requests.
 //!
-//! Every instance compiles the same policy (source + directory) into its own handle. A
+//! Every instance compiles the same policy (source + directory) into its own handle, or
+//! loads it when it is an artifact (`procura build`, told apart by its magic). A
 //! request borrows an idle instance, or makes one while fewer than `size` exist, or waits
 //! for one to come back. An instance broken by a trap (budget, memory cap) is dropped and
 //! replaced by a fresh one on demand, so one bad request never poisons the next.
@@ -12,13 +13,43 @@ use serde::Deserialize;
 use crate::errors::HostError;
 use crate::module::{CoreModule, Instance, Limits, Query};
 
-/// One version of the policy: what was compiled, and what it compiled to.
+/// What a policy file held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// Policy source, compiled in each instance (`procura_compile`).
+    Source,
+    /// A policy artifact, loaded in each instance (`procura_load`).
+    Artifact,
+}
+
+impl PolicyKind {
+    /// `source` or `artifact`, as `GET /v1/policy` says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyKind::Source => "source",
+            PolicyKind::Artifact => "artifact",
+        }
+    }
+
+    /// The kind of `policy`'s bytes, by the artifact magic.
+    pub fn of(policy: &[u8]) -> PolicyKind {
+        if procura::is_artifact(policy) {
+            PolicyKind::Artifact
+        } else {
+            PolicyKind::Source
+        }
+    }
+}
+
+/// One version of the policy: what was compiled or loaded, and what it became.
 #[derive(Debug, Clone)]
 pub struct PolicyVersion {
     /// The policy's name, from its source.
     pub name: String,
-    /// The SHA-256 of its source: every decision names it.
+    /// The SHA-256 of its source (an artifact carries its source's): every decision names it.
     pub hash: String,
+    /// Whether it came as source or as an artifact.
+    pub kind: PolicyKind,
     /// The compile warnings (diagnostics JSON).
     pub warnings: serde_json::Value,
     /// When this version was compiled and put in service.
@@ -37,8 +68,9 @@ impl PolicyVersion {
 /// Why a pool could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PoolError {
-    /// The policy does not compile: the module's failure answer JSON.
-    #[error("the policy does not compile: {0}")]
+    /// The policy does not compile (or the artifact does not load): the module's failure
+    /// answer JSON.
+    #[error("the policy is refused: {0}")]
     Rejected(String),
     #[error(transparent)]
     Host(#[from] HostError),
@@ -95,7 +127,7 @@ impl std::fmt::Debug for Pool {
 }
 
 impl Pool {
-    /// Compiles the policy in a first instance; at most `size` (at least 1) instances will
+    /// Compiles the policy (or loads the artifact) in a first instance; at most `size` (at least 1) instances will
     /// ever exist at once. A policy that does not compile is [`PoolError::Rejected`] with the
     /// module's answer, which lists every error. Requests carrying inline profiles are
     /// refused (`E0515`); see [`Pool::with_trust`].
@@ -121,14 +153,15 @@ impl Pool {
         trust_inline_profiles: bool,
     ) -> Result<Pool, PoolError> {
         let mut instance = module.instance(limits)?;
-        let answer = instance.compile(source, directory)?;
+        let answer = instance.open(source, directory)?;
         let compiled = match serde_json::from_str::<CompileAnswer>(&answer) {
             Ok(CompileAnswer::Success { result }) => result,
             Ok(CompileAnswer::Failure {}) => return Err(PoolError::Rejected(answer)),
             Err(error) => {
-                return Err(
-                    HostError::Abi(format!("procura_compile answered {answer}: {error}")).into(),
-                )
+                return Err(HostError::Abi(format!(
+                    "procura_compile or procura_load answered {answer}: {error}"
+                ))
+                .into())
             }
         };
         if trust_inline_profiles {
@@ -137,6 +170,7 @@ impl Pool {
         let version = PolicyVersion {
             name: compiled.policy.name,
             hash: compiled.policy.hash,
+            kind: PolicyKind::of(source),
             warnings: compiled.warnings,
             loaded_at: jiff::Timestamp::now(),
             source: source.into(),
@@ -265,10 +299,10 @@ impl Pool {
         self.returned.notify_one();
     }
 
-    /// A fresh instance with this pool's policy compiled in.
+    /// A fresh instance with this pool's policy compiled (or loaded) in.
     fn make(&self) -> Result<Worker, HostError> {
         let mut instance = self.module.instance(self.limits)?;
-        let answer = instance.compile(&self.version.source, self.version.directory.as_deref())?;
+        let answer = instance.open(&self.version.source, self.version.directory.as_deref())?;
         match serde_json::from_str::<CompileAnswer>(&answer) {
             Ok(CompileAnswer::Success { result }) if result.policy.hash == self.version.hash => {
                 if self.trust_inline_profiles {
@@ -280,7 +314,7 @@ impl Pool {
                 })
             }
             _ => Err(HostError::Abi(format!(
-                "the policy compiled before no longer does: {answer}"
+                "the policy compiled or loaded before no longer does: {answer}"
             ))),
         }
     }

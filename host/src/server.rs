@@ -4,16 +4,17 @@
 //! Routes: `POST /v1/evaluate`, `/v1/authorize`, `/v1/badges`, `/v1/progress`,
 //! `/v1/invoice-run`, `/v1/report-csv` (request JSON in, the engine's answer JSON out, byte
 //! for byte; a successful `report-csv` answer is the bare CSV, `text/csv; charset=utf-8`, when
-//! the request says `Accept: text/csv`), `GET /v1/policy` (name, hash,
-//! loadedAt, warnings), `GET /healthz`. Every response to a `POST` carries an
+//! the request says `Accept: text/csv`), `GET /v1/policy` (name, hash, kind
+//! — `source` or `artifact` —, loadedAt, warnings), `GET /healthz`. Every response to a `POST` carries an
 //! `x-decision-id` header (also in the log line) and `x-procura-policy-hash`, the hash of
 //! the policy version that answered.
 //!
 //! Hot reload: [`Service::reload_if_changed`] (run every `poll` by [`serve`]) notices a
 //! change of the policy or directory file (size or modification time, then content),
-//! compiles the new version in a new pool, and swaps it in atomically; requests already
-//! running finish on the old pool. A version that does not compile is rejected with a log
-//! line and the old one keeps serving.
+//! compiles (or, for an artifact, loads) the new version in a new pool, and swaps it in
+//! atomically; requests already running finish on the old pool. A version that does not
+//! compile or load, or whose hash is not [`Config::expect_hash`] (`E0704`), is rejected with
+//! a log line and the old one keeps serving.
 //!
 //! Trust and bounds (`docs/servers.md`): requests carrying inline profiles are refused
 //! (`E0515`, 400) unless [`Config::trust_inline_profiles`]; with [`Config::tokens`] every
@@ -93,6 +94,10 @@ pub struct Config {
     pub max_connections: usize,
     /// Where to log every answered decision request; `None`: no decision log.
     pub decision_log: Option<LogConfig>,
+    /// The policy hash (`sha256:…`, what decisions carry in `policy.hash`) the policy must
+    /// have: any other is refused with `E0704`, at start and at every reload (where the old
+    /// version keeps serving). `None`: any policy that compiles or loads.
+    pub expect_hash: Option<String>,
     /// Whether `GET /metrics` is open to all, like `/healthz`; otherwise it wants a bearer
     /// token when [`Config::tokens`] are set.
     pub metrics_public: bool,
@@ -117,6 +122,7 @@ impl Config {
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
             decision_log: None,
+            expect_hash: None,
             metrics_public: false,
         }
     }
@@ -199,7 +205,7 @@ impl Tokens {
 pub enum StartError {
     #[error("{0}")]
     Host(#[from] HostError),
-    #[error("{path}: the policy does not compile: {answer}")]
+    #[error("{path}: the policy is refused: {answer}")]
     Rejected { path: String, answer: String },
     #[error("cannot listen on {addr}: {error}")]
     Bind {
@@ -217,7 +223,8 @@ pub enum Reload {
     Unchanged,
     /// A new version is serving.
     Reloaded { from: String, to: String },
-    /// The files changed but do not compile; the old version keeps serving.
+    /// The files changed but do not compile, the artifact does not load, or its hash is not
+    /// the pinned one (`E0704`); the old version keeps serving.
     Rejected { answer: String },
     /// A file could not be read; the old version keeps serving.
     Unreadable { error: String },
@@ -254,21 +261,16 @@ impl Service {
     pub fn new(module: CoreModule, config: Config) -> Result<Arc<Service>, StartError> {
         let stamp = stamp(&config);
         let (source, directory) = read_files(&config)?;
-        let pool = Pool::with_trust(
-            &module,
-            config.limits,
-            config.instances,
-            &source,
-            directory.as_deref(),
-            config.trust_inline_profiles,
-        )
-        .map_err(|error| match error {
-            PoolError::Rejected(answer) => StartError::Rejected {
-                path: config.policy.display().to_string(),
-                answer,
-            },
-            PoolError::Host(error) => StartError::Host(error),
-        })?;
+        let pool =
+            pool_for(&module, &config, &source, directory.as_deref()).map_err(
+                |error| match error {
+                    PoolError::Rejected(answer) => StartError::Rejected {
+                        path: config.policy.display().to_string(),
+                        answer,
+                    },
+                    PoolError::Host(error) => StartError::Host(error),
+                },
+            )?;
         let log = config
             .decision_log
             .clone()
@@ -347,14 +349,7 @@ impl Service {
         if old.version().is_from(&source, directory.as_deref()) {
             return Reload::Unchanged;
         }
-        let pool = Pool::with_trust(
-            &self.module,
-            self.config.limits,
-            self.config.instances,
-            &source,
-            directory.as_deref(),
-            self.config.trust_inline_profiles,
-        );
+        let pool = pool_for(&self.module, &self.config, &source, directory.as_deref());
         match pool {
             Ok(pool) => {
                 let to = pool.version().hash.clone();
@@ -369,6 +364,38 @@ impl Service {
                 error: error.to_string(),
             },
         }
+    }
+}
+
+/// A pool of `config`'s settings with `policy` (source or artifact) compiled or loaded in;
+/// refused with `E0704` (a failure answer, like a policy that does not compile) when
+/// [`Config::expect_hash`] names another hash.
+fn pool_for(
+    module: &CoreModule,
+    config: &Config,
+    policy: &[u8],
+    directory: Option<&[u8]>,
+) -> Result<Pool, PoolError> {
+    let pool = Pool::with_trust(
+        module,
+        config.limits,
+        config.instances,
+        policy,
+        directory,
+        config.trust_inline_profiles,
+    )?;
+    match &config.expect_hash {
+        Some(expected) if *expected != pool.version().hash => {
+            Err(PoolError::Rejected(failure_json(
+                errors::policy_hash_not_pinned(),
+                &format!(
+                    "the policy hash `{}` is not the pinned `{expected}`",
+                    pool.version().hash
+                ),
+                Some("serve the policy built from the pinned source, or pin its hash with `--expect-hash`"),
+            )))
+        }
+        _ => Ok(pool),
     }
 }
 
@@ -767,6 +794,8 @@ fn truncate(text: &str, max: usize) -> &str {
 struct PolicyInfo<'a> {
     name: &'a str,
     hash: &'a str,
+    /// `source` or `artifact`: what the policy file held.
+    kind: &'static str,
     loaded_at: String,
     warnings: &'a serde_json::Value,
 }
@@ -776,6 +805,7 @@ async fn policy(State(service): State<Arc<Service>>) -> Response {
     let info = PolicyInfo {
         name: &version.name,
         hash: &version.hash,
+        kind: version.kind.as_str(),
         loaded_at: version.loaded_at.to_string(),
         warnings: &version.warnings,
     };
@@ -844,7 +874,7 @@ pub async fn watch(service: Arc<Service>, poll: Duration) {
                 tracing::info!(from = %from, to = %to, "policy reloaded");
             }
             Ok(Reload::Rejected { answer }) => {
-                tracing::error!(answer = %truncate(&answer, 2000), "policy change rejected: it does not compile; the old version keeps serving");
+                tracing::error!(answer = %truncate(&answer, 2000), "policy change rejected: it does not compile or load, or its hash is not the pinned one; the old version keeps serving");
             }
             Ok(Reload::Unreadable { error }) => {
                 tracing::error!(%error, "policy change rejected: cannot read it; the old version keeps serving");
@@ -1091,7 +1121,7 @@ pub async fn run(service: Arc<Service>, addr: SocketAddr) -> Result<(), StartErr
     let version = service.version();
     let config = &service.config;
     let tokens = config.tokens.as_ref().map_or(0, Tokens::len);
-    tracing::info!(addr = %local, policy = %version.name, hash = %version.hash, instances = config.instances, trust_inline_profiles = config.trust_inline_profiles, tokens, max_connections = config.max_connections, "serving");
+    tracing::info!(addr = %local, policy = %version.name, hash = %version.hash, kind = version.kind.as_str(), instances = config.instances, trust_inline_profiles = config.trust_inline_profiles, tokens, max_connections = config.max_connections, "serving");
     if config.trust_inline_profiles && config.tokens.is_none() {
         tracing::warn!(addr = %local, "inline profiles are trusted and no token is required: anyone who can reach this address can claim any role (docs/servers.md)");
     }

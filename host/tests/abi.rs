@@ -21,14 +21,15 @@ use serde_json::Value;
 
 use common::{
     big_maple_request, cases, core, has_inline_profile, maple_inline_requests, maple_native,
-    maple_progress_request, read,
+    maple_progress_request, read, runtime_core,
 };
 
-const EXPORTS: [&str; 14] = [
+const EXPORTS: [&str; 15] = [
     "memory",
     "procura_alloc",
     "procura_free",
     "procura_compile",
+    "procura_load",
     "procura_evaluate",
     "procura_authorize",
     "procura_badges",
@@ -136,7 +137,7 @@ fn the_conformance_corpus_through_the_abi_is_byte_identical() {
     let all = cases();
     assert!(all.len() >= 100, "only {} cases", all.len());
     let mut failures = Vec::new();
-    let (mut compared, mut refused_inline) = (0, 0);
+    let (mut compared, mut refused_inline, mut loaded_artifacts) = (0, 0, 0);
     for case in &all {
         let native = procura::Engine::from_json(&case.source, case.directory.as_deref());
         let answer = instance
@@ -185,6 +186,34 @@ fn the_conformance_corpus_through_the_abi_is_byte_identical() {
                     case.name
                 ));
             }
+            // The same policy as an artifact, loaded through `procura_load`: the same bytes.
+            let engine = native.as_ref().unwrap();
+            let loaded = compiled(
+                &instance
+                    .load(
+                        &engine.artifact(false),
+                        case.directory.as_deref().map(str::as_bytes),
+                    )
+                    .unwrap(),
+            );
+            if loaded["policy"] != serde_json::to_value(engine.policy()).unwrap() {
+                failures.push(format!("{}: load result {loaded}", case.name));
+            }
+            let artifact_handle = u32::try_from(loaded["handle"].as_u64().unwrap()).unwrap();
+            assert!(instance
+                .set_trust_inline_profiles(artifact_handle, true)
+                .unwrap());
+            let from_artifact = instance
+                .query(artifact_handle, query, request.as_bytes())
+                .unwrap();
+            if from_artifact != expected {
+                failures.push(format!(
+                    "{} (artifact)\n  wasm:   {from_artifact}\n  native: {expected}",
+                    case.name
+                ));
+            }
+            assert!(instance.release(artifact_handle).unwrap());
+            loaded_artifacts += 1;
         }
         compared += 1;
         assert!(instance.release(handle).unwrap());
@@ -201,7 +230,8 @@ fn the_conformance_corpus_through_the_abi_is_byte_identical() {
         refused_inline >= 4,
         "only {refused_inline} inline-profile cases"
     );
-    println!("{compared} conformance cases byte-identical through the ABI ({refused_inline} with inline profiles, refused until trusted)");
+    assert!(loaded_artifacts >= 100, "only {loaded_artifacts} artifacts");
+    println!("{compared} conformance cases byte-identical through the ABI ({refused_inline} with inline profiles, refused until trusted; {loaded_artifacts} also as artifacts)");
 }
 
 #[test]
@@ -587,6 +617,12 @@ fn every_export_answers_a_buffer_outside_memory_with_a_coded_error() {
         let answer = instance.compile_raw((0, 0), (ptr, len)).unwrap();
         assert_eq!(first_code(&answer), BUFFER_OUTSIDE_MEMORY, "{answer}");
         assert!(answer.contains("the directory buffer"), "{answer}");
+        let answer = instance.load_raw((ptr, len), (0, 0)).unwrap();
+        assert_eq!(first_code(&answer), BUFFER_OUTSIDE_MEMORY, "{answer}");
+        assert!(answer.contains("the artifact buffer"), "{answer}");
+        let answer = instance.load_raw((0, 0), (ptr, len)).unwrap();
+        assert_eq!(first_code(&answer), BUFFER_OUTSIDE_MEMORY, "{answer}");
+        assert!(answer.contains("the directory buffer"), "{answer}");
     }
     assert!(!instance.is_broken());
     // The instance still answers like the native engine.
@@ -689,4 +725,56 @@ fn invoice_runs_and_csv_reports_through_the_host_are_the_native_answer() {
         };
         assert_eq!(answer, case.native_answer(), "{}", case.name);
     }
+}
+
+#[test]
+fn the_runtime_module_loads_artifacts_only_and_answers_the_same_bytes() {
+    let Some(runtime) = runtime_core() else {
+        return;
+    };
+    assert_eq!(runtime.imports(), Vec::<String>::new());
+    let exports = runtime.exports();
+    for name in EXPORTS.iter().filter(|name| **name != "procura_compile") {
+        assert!(
+            exports.iter().any(|e| e == name),
+            "no export `{name}` in {exports:?}"
+        );
+    }
+    assert!(
+        !exports.iter().any(|e| e == "procura_compile"),
+        "{exports:?}"
+    );
+    assert!(!runtime.can_compile());
+    let mut instance = runtime.instance(Limits::default()).unwrap();
+    assert_eq!(instance.abi_version().unwrap(), procura_host::ABI_VERSION);
+    let source = read("examples/maple.procura");
+    assert_eq!(
+        instance.compile(source.as_bytes(), None),
+        Err(HostError::NoCompiler)
+    );
+    // Source handed to the runtime's `procura_load` is not an artifact: E0701.
+    let refused = instance.load(source.as_bytes(), None).unwrap();
+    assert_eq!(first_code(&refused), "E0701", "{refused}");
+    let mut compared = 0;
+    for case in cases() {
+        let (Some(query), Some(request)) = (case.query(), &case.request) else {
+            continue;
+        };
+        let engine = procura::Engine::from_json(&case.source, case.directory.as_deref()).unwrap();
+        let loaded = compiled(
+            &instance
+                .load(
+                    &engine.artifact(false),
+                    case.directory.as_deref().map(str::as_bytes),
+                )
+                .unwrap(),
+        );
+        let handle = u32::try_from(loaded["handle"].as_u64().unwrap()).unwrap();
+        assert!(instance.set_trust_inline_profiles(handle, true).unwrap());
+        let answer = instance.query(handle, query, request.as_bytes()).unwrap();
+        assert_eq!(answer, case.native_answer(), "{}", case.name);
+        assert!(instance.release(handle).unwrap());
+        compared += 1;
+    }
+    assert!(compared >= 100, "only {compared} cases");
 }

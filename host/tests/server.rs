@@ -114,16 +114,29 @@ fn the_conformance_corpus_over_http_is_byte_identical() {
             Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("corpus-{}", std::process::id()));
         std::fs::create_dir_all(&scratch).unwrap();
         let (mut compared, mut failures) = (0, Vec::new());
-        for (i, ((policy, directory), group)) in groups.iter().enumerate() {
+        // Each policy twice: as its source, and as its artifact (built natively, served from a
+        // `.pcy` file): the same bytes either way.
+        let services = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(i, group)| [(i, group, false), (i, group, true)]);
+        for (i, ((policy, directory), group), as_artifact) in services {
             let directory_file = directory.as_ref().map(|text| {
                 let path = scratch.join(format!("directory-{i}.json"));
                 std::fs::write(&path, text).unwrap();
                 path
             });
-            let mut config = Config::new(
-                repo().join("tests/conformance").join(policy),
-                directory_file,
-            );
+            let source_file = repo().join("tests/conformance").join(policy);
+            let policy_file = if as_artifact {
+                let source = std::fs::read_to_string(&source_file).unwrap();
+                let engine = procura::Engine::from_json(&source, directory.as_deref()).unwrap();
+                let path = scratch.join(format!("policy-{i}.pcy"));
+                std::fs::write(&path, engine.artifact(false)).unwrap();
+                path
+            } else {
+                source_file
+            };
+            let mut config = Config::new(policy_file, directory_file);
             config.poll = None;
             config.instances = 1;
             config.trust_inline_profiles = true; // the corpus has inline profiles
@@ -139,8 +152,9 @@ fn the_conformance_corpus_over_http_is_byte_identical() {
                 let expected = case.native_answer();
                 if response.body != expected.as_bytes() {
                     failures.push(format!(
-                        "{} (is pkg/core/procura.wasm up to date? scripts/build-core.sh)\n  http:   {}\n  native: {expected}",
+                        "{}{} (is pkg/core/procura.wasm up to date? scripts/build-core.sh)\n  http:   {}\n  native: {expected}",
                         case.name,
+                        if as_artifact { " (artifact)" } else { "" },
                         response.text()
                     ));
                 }
@@ -162,9 +176,9 @@ fn the_conformance_corpus_over_http_is_byte_identical() {
             failures.len(),
             failures.join("\n") + &common::stale_hint()
         );
-        assert!(compared >= 100, "only {compared} cases");
+        assert!(compared >= 200, "only {compared} cases");
         println!(
-            "{compared} conformance cases byte-identical over HTTP ({} services)",
+            "{compared} conformance answers byte-identical over HTTP ({} policies, each served as source and as artifact)",
             groups.len()
         );
     });
@@ -375,6 +389,152 @@ fn a_changed_policy_is_reloaded_and_a_broken_one_rejected() {
         std::fs::write(&directory_file, "{").unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(hash_now(&http.get("/v1/policy").await.unwrap().body), new);
+    });
+}
+
+/// `GET /v1/policy`'s `hash` and `kind`.
+async fn policy_info(http: &mut Connection) -> (String, String) {
+    let info: Value = serde_json::from_slice(&http.get("/v1/policy").await.unwrap().body).unwrap();
+    (
+        info["hash"].as_str().unwrap().to_owned(),
+        info["kind"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// The Maple policy with `comment` appended: another policy hash, the same decisions.
+fn maple_variant(comment: &str) -> (String, procura::Engine) {
+    let source = format!("{}\n// {comment}\n", read("examples/maple.procura"));
+    let engine =
+        procura::Engine::from_json(&source, Some(&read("examples/maple.directory.json"))).unwrap();
+    (source, engine)
+}
+
+/// The code of a failure answer's first error.
+fn answer_code(answer: &str) -> String {
+    let value: Value = serde_json::from_str(answer).unwrap();
+    value["errors"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn artifacts_are_served_refused_when_damaged_or_not_pinned_and_reloaded() {
+    let Some(core) = core() else { return };
+    within(180, async {
+        let (_dir, policy_file, directory_file) = maple_folder("artifact-reload");
+        let maple = maple_native(
+            procura_host::Query::Evaluate,
+            &read("examples/maple.request.json"),
+        );
+        let source_hash = load::answer_hash(maple.as_bytes()).unwrap();
+
+        // A damaged artifact at start: refused, coded.
+        let (_, engine) = maple_variant("artifact");
+        let artifact = engine.artifact(false);
+        let mut damaged = artifact.clone();
+        *damaged.last_mut().unwrap() ^= 1;
+        let damaged_file = policy_file.with_extension("pcy");
+        std::fs::write(&damaged_file, &damaged).unwrap();
+        let refused = Service::new(
+            core.clone(),
+            Config::new(&damaged_file, Some(directory_file.clone())),
+        );
+        let Err(server::StartError::Rejected { answer, .. }) = refused else {
+            panic!("a damaged artifact was served: {refused:?}");
+        };
+        assert_eq!(answer_code(&answer), "E0701", "{answer}");
+
+        // A policy whose hash is not the pinned one: refused at start with E0704.
+        let mut pinned = Config::new(&policy_file, Some(directory_file.clone()));
+        pinned.expect_hash = Some(engine.policy().hash);
+        let refused = Service::new(core.clone(), pinned.clone());
+        let Err(server::StartError::Rejected { answer, .. }) = refused else {
+            panic!("a policy not pinned was served: {refused:?}");
+        };
+        assert_eq!(answer_code(&answer), "E0704", "{answer}");
+        assert!(answer.contains(&source_hash), "{answer}");
+
+        // Source pinned to its own hash; then the artifact of another version comes in: not
+        // the pinned one, so refused (E0704) and the source keeps serving.
+        pinned.expect_hash = Some(source_hash.clone());
+        pinned.poll = None;
+        let running = start(&core, pinned).await;
+        let mut http = Connection::open(running.addr).await.unwrap();
+        assert_eq!(
+            policy_info(&mut http).await,
+            (source_hash.clone(), "source".to_owned())
+        );
+        std::fs::write(&policy_file, &artifact).unwrap();
+        let service = Arc::clone(&running.service);
+        let outcome = tokio::task::spawn_blocking(move || service.reload_if_changed())
+            .await
+            .unwrap();
+        let Reload::Rejected { answer } = &outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(answer_code(answer), "E0704", "{answer}");
+        assert_eq!(
+            policy_info(&mut http).await,
+            (source_hash.clone(), "source".to_owned())
+        );
+        drop(running);
+
+        // Unpinned: from source to the artifact, hot; its answers are the native engine's.
+        std::fs::write(&policy_file, read("examples/maple.procura")).unwrap();
+        let mut config = Config::new(&policy_file, Some(directory_file.clone()));
+        config.poll = None;
+        let running = start(&core, config).await;
+        let mut http = Connection::open(running.addr).await.unwrap();
+        std::fs::write(&policy_file, &artifact).unwrap();
+        let service = Arc::clone(&running.service);
+        let outcome = tokio::task::spawn_blocking(move || service.reload_if_changed())
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            Reload::Reloaded {
+                from: source_hash.clone(),
+                to: engine.policy().hash
+            }
+        );
+        assert_eq!(
+            policy_info(&mut http).await,
+            (engine.policy().hash, "artifact".to_owned())
+        );
+        let request = read("examples/maple.request.json");
+        let answer = http
+            .post_json("/v1/evaluate", request.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(answer.text(), engine.evaluate_json(&request));
+
+        // A damaged artifact on reload: refused (E0701), the artifact keeps serving.
+        std::fs::write(&policy_file, &damaged).unwrap();
+        let service = Arc::clone(&running.service);
+        let outcome = tokio::task::spawn_blocking(move || service.reload_if_changed())
+            .await
+            .unwrap();
+        let Reload::Rejected { answer } = &outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(answer_code(answer), "E0701", "{answer}");
+        assert_eq!(
+            policy_info(&mut http).await,
+            (engine.policy().hash, "artifact".to_owned())
+        );
+
+        // Back to source: hot too.
+        std::fs::write(&policy_file, read("examples/maple.procura")).unwrap();
+        let service = Arc::clone(&running.service);
+        let outcome = tokio::task::spawn_blocking(move || service.reload_if_changed())
+            .await
+            .unwrap();
+        assert!(matches!(outcome, Reload::Reloaded { .. }), "{outcome:?}");
+        assert_eq!(
+            policy_info(&mut http).await,
+            (source_hash, "source".to_owned())
+        );
     });
 }
 

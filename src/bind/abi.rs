@@ -1,13 +1,16 @@
 //! The plain ABI of the zero-import core WebAssembly module (`pkg/core/procura.wasm`).
 //!
-//! Built with `--no-default-features --features abi` for `wasm32-unknown-unknown` by
-//! `scripts/build-core.sh`. Every export takes and returns plain integers: byte buffers are
+//! Built for `wasm32-unknown-unknown` by `scripts/build-core.sh` twice: with `--no-default-features
+//! --features abi,authoring` the full module (`procura_compile` and `procura_load`), with
+//! `--no-default-features --features abi` the runtime-only `pkg/core/procura-runtime.wasm`
+//! (`procura_load` only: no parser inside). The version, the questions and the `E05xx` codes
+//! are [`crate::contract::abi`], which the hosts read too. Every export takes and returns plain integers: byte buffers are
 //! `(ptr, len)` pairs in the module's linear memory, and every result is a JSON document in
 //! a buffer the module allocated, returned packed as `(ptr << 32) | len` in a `u64`. The
 //! host frees it with [`procura_free`]. `docs/abi.md` is the specification for host
 //! authors; this file is the implementation.
 //!
-//! Compiled policies live in a table owned by the module and are named by handles (`u32`,
+//! Compiled or loaded policies live in a table owned by the module and are named by handles (`u32`,
 //! never 0, never reused while the instance lives). The module imports nothing.
 //!
 //! Every `(ptr, len)` an export receives is checked against the current size of the
@@ -26,27 +29,16 @@ use serde::Serialize;
 
 use crate::base::diagnostic::Diagnostic;
 use crate::contract::errors::{request_error, ErrorCode};
-use crate::contract::json::{diagnostic_error, to_json, MAX_JSON_BYTES};
+#[cfg(feature = "authoring")]
+use crate::contract::json::diagnostic_error;
+use crate::contract::json::{to_json, MAX_JSON_BYTES};
 use crate::contract::{Answer, EvalError, PolicyRef};
 use crate::engine::Engine;
 use crate::eval::MAX_LINES;
 
-/// The version of this ABI: bumped whenever an export's signature or meaning changes.
-/// Version 2 added `procura_set_trust_inline_profiles` and refuses inline profiles by default;
-/// version 3 checks every buffer against the memory (`E0518`), refuses an order over the
-/// line limit before parsing it, and added `procura_invoice_run` and `procura_report_csv`.
-pub const ABI_VERSION: u32 = 3;
-
-/// Code of the failure answered for a handle that does not name a compiled policy.
-pub const UNKNOWN_HANDLE: &str = "E0502";
-
-/// Code of the failure answered for a request that carries an inline profile
-/// (`buyerProfile`, `userProfile`) to a policy whose host does not trust them.
-pub const INLINE_PROFILE_NOT_TRUSTED: &str = "E0515";
-
-/// Code of the failure answered for a `(ptr, len)` that does not lie inside the module's
-/// memory (or has `ptr` 0 and `len` > 0).
-pub const BUFFER_OUTSIDE_MEMORY: &str = "E0518";
+pub use crate::contract::abi::{
+    Query, ABI_VERSION, BUFFER_OUTSIDE_MEMORY, INLINE_PROFILE_NOT_TRUSTED, UNKNOWN_HANDLE,
+};
 
 /// A compiled policy and whether its host vouches for the inline profiles of requests.
 struct Stored {
@@ -70,26 +62,13 @@ fn with_table<R>(f: impl FnOnce(&mut Table) -> R) -> R {
     f(&mut table)
 }
 
-/// The result of `procura_compile` on success.
+/// The result of `procura_compile` and `procura_load` on success.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Compiled<'a> {
     handle: u32,
     policy: PolicyRef,
     warnings: &'a [Diagnostic],
-}
-
-/// Which question a request asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Query {
-    Evaluate,
-    Authorize,
-    Badges,
-    Progress,
-    /// An invoice run (`Engine::invoice_run_json`).
-    InvoiceRun,
-    /// An invoice run written as a CSV report: `{"run": …, "report": …}` ([`report_csv`]).
-    ReportCsv,
 }
 
 fn failure(errors: Vec<EvalError>) -> String {
@@ -99,6 +78,7 @@ fn failure(errors: Vec<EvalError>) -> String {
 /// Compiles policy source (bytes) with an optional directory (JSON bytes) and stores it:
 /// the answer JSON, `{"type":"success","result":{"handle":…,"policy":…,"warnings":[…]}}`
 /// or `{"type":"failure","errors":[…]}`. The safe core of [`procura_compile`].
+#[cfg(feature = "authoring")]
 pub fn compile(source: &[u8], directory: Option<&[u8]>) -> String {
     let source = match std::str::from_utf8(source) {
         Ok(text) => text,
@@ -107,21 +87,47 @@ pub fn compile(source: &[u8], directory: Option<&[u8]>) -> String {
             return failure(diagnostics.into_iter().map(diagnostic_error).collect());
         }
     };
-    let directory = match directory.map(std::str::from_utf8) {
-        None => None,
-        Some(Ok(text)) => Some(text),
-        Some(Err(_)) => {
-            return failure(vec![request_error(
-                ErrorCode::MalformedJson,
-                "the directory is not valid UTF-8",
-                "directory",
-            )])
-        }
+    let directory = match directory_text(directory) {
+        Ok(directory) => directory,
+        Err(answer) => return answer,
     };
-    let engine = match Engine::from_json(source, directory) {
-        Ok(engine) => engine,
-        Err(errors) => return failure(errors),
+    match Engine::from_json(source, directory) {
+        Ok(engine) => store(engine),
+        Err(errors) => failure(errors),
+    }
+}
+
+/// Loads a policy artifact (`procura build`) with an optional directory (JSON bytes) and
+/// stores it: the same answer as [`compile`] (its `warnings` are always empty: an artifact
+/// keeps none), or a failure with `E0701`–`E0703` for bytes that are not a whole, intact
+/// artifact of this engine's format. The safe core of [`procura_load`].
+pub fn load(artifact: &[u8], directory: Option<&[u8]>) -> String {
+    let directory = match directory_text(directory) {
+        Ok(directory) => directory,
+        Err(answer) => return answer,
     };
+    match Engine::load_json(artifact, directory) {
+        Ok(engine) => store(engine),
+        Err(errors) => failure(errors),
+    }
+}
+
+/// The directory as text; the failure answer (`E0101` at `directory`) when it is not UTF-8.
+fn directory_text(directory: Option<&[u8]>) -> Result<Option<&str>, String> {
+    match directory.map(std::str::from_utf8) {
+        None => Ok(None),
+        Some(Ok(text)) => Ok(Some(text)),
+        Some(Err(_)) => Err(failure(vec![request_error(
+            ErrorCode::MalformedJson,
+            "the directory is not valid UTF-8",
+            "directory",
+        )])),
+    }
+}
+
+/// Puts `engine` in the table under a fresh handle: the success answer of [`compile`] and
+/// [`load`].
+fn store(engine: Engine) -> String {
     let stored = engine.clone();
     let handle = with_table(|table| {
         let handle = table.next;
@@ -138,7 +144,7 @@ pub fn compile(source: &[u8], directory: Option<&[u8]>) -> String {
     let Some(handle) = handle else {
         return failure(vec![request_error(
             ErrorCode::InputTooLarge,
-            "this instance has compiled 4294967294 policies; start a new instance",
+            "this instance has stored 4294967294 policies; start a new instance",
             "",
         )]);
     };
@@ -716,11 +722,13 @@ pub unsafe extern "C" fn procura_free(ptr: *mut u8, len: usize) {
 /// Compiles a policy; see [`compile`]. `(dir_ptr, dir_len)` `(0, 0)` means no directory (an
 /// empty one); `(0, len > 0)` is a buffer outside memory like any other.
 /// A buffer outside memory is the failure [`BUFFER_OUTSIDE_MEMORY`] (the source's first).
+/// Only in the full module: the runtime-only one has no compiler.
 ///
 /// # Safety
 ///
 /// The buffers must be the host's input, as [`input`] says (typically from `procura_alloc`);
 /// their bounds are checked.
+#[cfg(feature = "authoring")]
 #[no_mangle]
 #[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_compile(
@@ -738,6 +746,7 @@ pub unsafe extern "C" fn procura_compile(
 /// # Safety
 ///
 /// As [`procura_compile`].
+#[cfg(feature = "authoring")]
 #[allow(unsafe_code)]
 pub unsafe fn compile_buffers(
     src_ptr: *const u8,
@@ -745,21 +754,74 @@ pub unsafe fn compile_buffers(
     dir_ptr: *const u8,
     dir_len: usize,
 ) -> String {
+    // SAFETY: forwarded from the caller's contract.
+    match unsafe { policy_inputs((src_ptr, src_len), "source", (dir_ptr, dir_len)) } {
+        Ok((source, directory)) => compile(source, directory),
+        Err(answer) => answer,
+    }
+}
+
+/// Loads a policy artifact; see [`load`]. The buffers as for [`procura_compile`]: `(0, 0)`
+/// for no directory, a buffer outside memory is [`BUFFER_OUTSIDE_MEMORY`] (the artifact's
+/// first).
+///
+/// # Safety
+///
+/// The buffers must be the host's input, as [`input`] says (typically from `procura_alloc`);
+/// their bounds are checked.
+#[no_mangle]
+#[allow(unsafe_code)]
+pub unsafe extern "C" fn procura_load(
+    art_ptr: *const u8,
+    art_len: usize,
+    dir_ptr: *const u8,
+    dir_len: usize,
+) -> u64 {
+    // SAFETY: forwarded from this function's contract.
+    hand_over(unsafe { load_buffers(art_ptr, art_len, dir_ptr, dir_len) })
+}
+
+/// The answer of [`procura_load`], before it is handed over.
+///
+/// # Safety
+///
+/// As [`procura_load`].
+#[allow(unsafe_code)]
+pub unsafe fn load_buffers(
+    art_ptr: *const u8,
+    art_len: usize,
+    dir_ptr: *const u8,
+    dir_len: usize,
+) -> String {
+    // SAFETY: forwarded from the caller's contract.
+    match unsafe { policy_inputs((art_ptr, art_len), "artifact", (dir_ptr, dir_len)) } {
+        Ok((artifact, directory)) => load(artifact, directory),
+        Err(answer) => answer,
+    }
+}
+
+/// The policy buffer (named `what` in a failure) and the optional directory buffer of
+/// `procura_compile` and `procura_load`, checked in that order; the failure answer
+/// [`BUFFER_OUTSIDE_MEMORY`] for the first that is not inside memory.
+///
+/// # Safety
+///
+/// As [`input`], for both buffers.
+#[allow(unsafe_code)]
+unsafe fn policy_inputs<'a>(
+    policy: (*const u8, usize),
+    what: &str,
+    directory: (*const u8, usize),
+) -> Result<(&'a [u8], Option<&'a [u8]>), String> {
     // SAFETY: forwarded from the caller's contract; `input` checks the bounds.
-    let source = match unsafe { input(src_ptr, src_len, "source") } {
-        Ok(source) => source,
-        Err(answer) => return answer,
-    };
-    let directory = if dir_ptr.is_null() && dir_len == 0 {
-        None
-    } else {
-        // SAFETY: forwarded from the caller's contract; `input` checks the bounds.
-        match unsafe { input(dir_ptr, dir_len, "directory") } {
-            Ok(directory) => Some(directory),
-            Err(answer) => return answer,
-        }
-    };
-    compile(source, directory)
+    let bytes = unsafe { input(policy.0, policy.1, what) }?;
+    let (dir_ptr, dir_len) = directory;
+    if dir_ptr.is_null() && dir_len == 0 {
+        return Ok((bytes, None));
+    }
+    // SAFETY: forwarded from the caller's contract; `input` checks the bounds.
+    let directory = unsafe { input(dir_ptr, dir_len, "directory") }?;
+    Ok((bytes, Some(directory)))
 }
 
 /// The shared body of the query exports: the buffer is checked first (a buffer outside
@@ -902,13 +964,13 @@ pub extern "C" fn procura_engine_version() -> u64 {
     hand_over(env!("CARGO_PKG_VERSION").to_owned())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "authoring"))]
 mod tests {
     use super::*;
 
-    const POLICY: &str = include_str!("../examples/maple.procura");
-    const DIRECTORY: &str = include_str!("../examples/maple.directory.json");
-    const REQUEST: &str = include_str!("../examples/maple.request.json");
+    const POLICY: &str = include_str!("../../examples/maple.procura");
+    const DIRECTORY: &str = include_str!("../../examples/maple.directory.json");
+    const REQUEST: &str = include_str!("../../examples/maple.request.json");
 
     #[test]
     fn compile_evaluate_release() {
@@ -930,6 +992,57 @@ mod tests {
     }
 
     #[test]
+    fn a_loaded_artifact_answers_as_the_compiled_source() {
+        let native = Engine::from_json(POLICY, Some(DIRECTORY)).unwrap();
+        let artifact = native.artifact(false);
+        let loaded: serde_json::Value =
+            serde_json::from_str(&load(&artifact, Some(DIRECTORY.as_bytes()))).unwrap();
+        assert_eq!(loaded["type"], "success", "{loaded}");
+        assert_eq!(loaded["result"]["policy"]["hash"], native.policy().hash);
+        assert_eq!(loaded["result"]["warnings"], serde_json::json!([]));
+        let handle = u32::try_from(loaded["result"]["handle"].as_u64().unwrap()).unwrap();
+        assert_eq!(
+            query(handle, Query::Evaluate, REQUEST.as_bytes()),
+            native.evaluate_json(REQUEST)
+        );
+        assert!(release(handle));
+        let mut flipped = artifact.clone();
+        if let Some(byte) = flipped.last_mut() {
+            *byte ^= 1;
+        }
+        for (bytes, expected) in [
+            (&b"policy \"x\" {}"[..], "E0701"),
+            (&artifact[..artifact.len() - 1], "E0701"),
+            (&flipped[..], "E0701"),
+        ] {
+            assert_eq!(code(&load(bytes, None)), expected);
+        }
+        let mut newer = artifact.clone();
+        newer[8] = 9;
+        assert_eq!(code(&load(&newer, None)), "E0702");
+        assert_eq!(code(&load(&artifact, Some(b"\xff"))), "E0101");
+        let memory = artifact.clone();
+        test_memory::lend(&memory);
+        // SAFETY: the buffers are checked; the lent memory is live.
+        #[allow(unsafe_code)]
+        unsafe {
+            let whole = load_buffers(memory.as_ptr(), memory.len(), std::ptr::null(), 0);
+            assert!(whole.starts_with(r#"{"type":"success""#), "{whole}");
+            let past = load_buffers(
+                memory.as_ptr().wrapping_add(1),
+                memory.len(),
+                std::ptr::null(),
+                0,
+            );
+            assert_eq!(code(&past), BUFFER_OUTSIDE_MEMORY, "{past}");
+            assert!(past.contains("the artifact buffer"), "{past}");
+            let directory = load_buffers(memory.as_ptr(), memory.len(), std::ptr::null(), 3);
+            assert!(directory.contains("the directory buffer"), "{directory}");
+        }
+        test_memory::lend(&[]);
+    }
+
+    #[test]
     fn invalid_utf8_is_a_failure() {
         let answer = compile(b"policy \xff", None);
         assert!(answer.starts_with(r#"{"type":"failure""#), "{answer}");
@@ -938,10 +1051,12 @@ mod tests {
         assert!(answer.contains("E0101"), "{answer}");
     }
 
+    /// The code of an answer's first error; empty for a success or text that is not JSON.
     fn code(answer: &str) -> String {
-        let value: serde_json::Value = serde_json::from_str(answer).unwrap();
-        value["errors"][0]["code"]
-            .as_str()
+        let value: serde_json::Value = serde_json::from_str(answer).unwrap_or_default();
+        value
+            .pointer("/errors/0/code")
+            .and_then(serde_json::Value::as_str)
             .unwrap_or_default()
             .to_owned()
     }

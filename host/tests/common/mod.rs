@@ -22,22 +22,32 @@ pub fn read(path: impl AsRef<Path>) -> String {
 /// fails the test.
 pub fn core() -> Option<CoreModule> {
     static CORE: OnceLock<Option<CoreModule>> = OnceLock::new();
-    CORE.get_or_init(|| {
-        let path = repo().join("pkg/core/procura.wasm");
-        if let Some(why) = procura_host::stale_core(&repo()) {
-            assert!(
-                std::env::var_os("PROCURA_REQUIRE_CORE").is_none_or(|v| v != "1"),
-                "{why}: run scripts/build-core.sh"
-            );
-            eprintln!("SKIPPED: {why} (scripts/build-core.sh); scripts/test.sh builds it and runs these tests");
-            return None;
-        }
-        let started = std::time::Instant::now();
-        let core = CoreModule::load_cached(&path, Path::new(env!("CARGO_TARGET_TMPDIR"))).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        eprintln!("compiled {} in {:?}", path.display(), started.elapsed());
-        Some(core)
-    })
-    .clone()
+    CORE.get_or_init(|| built_module("pkg/core/procura.wasm"))
+        .clone()
+}
+
+/// The runtime-only module `pkg/core/procura-runtime.wasm` (artifacts only), like [`core`].
+pub fn runtime_core() -> Option<CoreModule> {
+    static CORE: OnceLock<Option<CoreModule>> = OnceLock::new();
+    CORE.get_or_init(|| built_module("pkg/core/procura-runtime.wasm"))
+        .clone()
+}
+
+fn built_module(relative: &str) -> Option<CoreModule> {
+    let path = repo().join(relative);
+    if let Some(why) = procura_host::stale_module(&repo(), Path::new(relative)) {
+        assert!(
+            std::env::var_os("PROCURA_REQUIRE_CORE").is_none_or(|v| v != "1"),
+            "{why}: run scripts/build-core.sh"
+        );
+        eprintln!("SKIPPED: {why} (scripts/build-core.sh); scripts/test.sh builds it and runs these tests");
+        return None;
+    }
+    let started = std::time::Instant::now();
+    let core = CoreModule::load_cached(&path, Path::new(env!("CARGO_TARGET_TMPDIR")))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    eprintln!("compiled {} in {:?}", path.display(), started.elapsed());
+    Some(core)
 }
 
 /// One case of `tests/conformance/cases`, with its files read.

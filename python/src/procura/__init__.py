@@ -11,7 +11,11 @@ those of the native engine and of ``procura serve``.
         if answer["type"] == "success":
             print(answer["result"]["outcome"])
 
-See :func:`compile` and :class:`Policy`. The bundled module is checked against the
+A policy built into an artifact (``procura build policy.procura`` writes ``policy.pcy``)
+loads without the compiler: ``procura.load(open("policy.pcy", "rb").read(), directory)``
+gives the same :class:`Policy`.
+
+See :func:`compile`, :func:`load` and :class:`Policy`. The bundled module is checked against the
 SHA-256 recorded when the package was built: a mismatch is an ``ImportError``.
 """
 
@@ -36,6 +40,7 @@ from ._policy import (
     abi_version,
     compile,
     engine_version,
+    load,
     supports,
 )
 
@@ -60,5 +65,6 @@ __all__ = [
     "abi_version",
     "compile",
     "engine_version",
+    "load",
     "supports",
 ]

@@ -30,8 +30,9 @@ except ImportError as error:  # pragma: no cover - a package built without its m
     ) from error
 
 #: The ABI versions this host speaks (``procura_abi_version``). Version 3 adds
-#: ``procura_invoice_run`` and ``procura_report_csv``; everything else is version 2.
-ABI_VERSIONS = (2, 3)
+#: ``procura_invoice_run`` and ``procura_report_csv``; version 4 adds ``procura_load``
+#: (policy artifacts); everything else is version 2.
+ABI_VERSIONS = (2, 3, 4)
 
 #: Host codes (docs/abi.md), answered as failures like the engine's own.
 BUDGET_EXCEEDED = "E0501"
@@ -283,7 +284,10 @@ class Instance:
         self.memory = _Memory(self.store, memory)
         self._alloc = func("procura_alloc")
         self._free = func("procura_free")
-        self._compile = func("procura_compile")
+        # The runtime-only module (pkg/core/procura-runtime.wasm) has no compiler; modules
+        # before ABI 4 have no loader.
+        self._compile = func("procura_compile") if isinstance(exports.get("procura_compile"), wasmtime.Func) else None
+        self._load = func("procura_load") if isinstance(exports.get("procura_load"), wasmtime.Func) else None
         self._release = func("procura_release")
         self._trust = func("procura_set_trust_inline_profiles")
         self._abi_version = func("procura_abi_version")
@@ -371,12 +375,22 @@ class Instance:
 
     def compile(self, source: bytes, directory: Optional[bytes]) -> str:
         """``procura_compile``: the compile answer JSON text, as the module wrote it."""
+        if self._compile is None:
+            raise HostError(ENGINE_FAILED, "this module has no `procura_compile`: it loads artifacts only")
+        return self._store(self._compile, source, directory)
 
+    def load(self, artifact: bytes, directory: Optional[bytes]) -> str:
+        """``procura_load`` (ABI 4): the same answer as :meth:`compile` for an artifact."""
+        if self._load is None:
+            raise HostError(ENGINE_FAILED, "this module has no `procura_load`: it predates ABI 4")
+        return self._store(self._load, artifact, directory)
+
+    def _store(self, func: _Call, policy: bytes, directory: Optional[bytes]) -> str:
         def body() -> str:
-            src_ptr, src_len = self._put(source)
+            ptr, length = self._put(policy)
             dir_ptr, dir_len = self._put(directory) if directory is not None else (0, 0)
-            packed = self._compile(src_ptr, src_len, dir_ptr, dir_len)
-            self._free_buffer(src_ptr, src_len)
+            packed = func(ptr, length, dir_ptr, dir_len)
+            self._free_buffer(ptr, length)
             if dir_ptr:
                 self._free_buffer(dir_ptr, dir_len)
             return self._take(packed)

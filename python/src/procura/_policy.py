@@ -1,4 +1,4 @@
-"""Compiled policies: :func:`compile` and :class:`Policy`."""
+"""Compiled or loaded policies: :func:`compile`, :func:`load` and :class:`Policy`."""
 
 from __future__ import annotations
 
@@ -27,19 +27,21 @@ JsonInput = Union[str, bytes, bytearray, Mapping[str, Any], List[Any], int, floa
 
 
 class PolicyError(ProcuraError):
-    """A policy (or its directory) that does not compile.
+    """A policy (or its directory) that does not compile, or an artifact that does not load.
 
     ``errors`` lists every coded error (dicts with ``code``, ``message``, and ``span``
-    for policy errors or ``path`` for directory errors); ``answer`` is the module's compile
-    answer as JSON text, byte for byte.
+    for policy errors or ``path`` for directory errors; ``E0701``–``E0703`` for an
+    artifact that is damaged, of another format version, or inconsistent); ``answer`` is
+    the module's compile or load answer as JSON text, byte for byte.
     """
 
-    def __init__(self, errors: List[Dict[str, Any]], answer: str) -> None:
+    def __init__(self, errors: List[Dict[str, Any]], answer: str, *, artifact: bool = False) -> None:
         self.errors = errors
         self.answer = answer
         codes = ", ".join(str(e.get("code")) for e in errors) or "no code"
         first = errors[0].get("message", "") if errors else ""
-        super().__init__(f"the policy does not compile ({codes}): {first}")
+        what = "the artifact does not load" if artifact else "the policy does not compile"
+        super().__init__(f"{what} ({codes}): {first}")
 
 
 class UnsupportedError(ProcuraError):
@@ -99,8 +101,10 @@ class Policy:
         *,
         trust_inline_profiles: bool = False,
         limits: Optional[Limits] = None,
+        artifact: bool = False,
     ) -> None:
-        """Use :func:`compile`."""
+        """Use :func:`compile` or :func:`load`."""
+        self._artifact = artifact
         self._source = source
         self._directory = directory
         self._limits = limits or Limits()
@@ -115,10 +119,12 @@ class Policy:
         instance, answer = self._fresh()
         if instance is None:
             parsed = json.loads(answer)
-            raise PolicyError(list(parsed.get("errors", [])), answer)
+            raise PolicyError(list(parsed.get("errors", [])), answer, artifact=artifact)
         self._instance = instance
+        self.kind: str = "artifact" if artifact else "source"
+        """What the policy came as: ``"source"`` (:func:`compile`) or ``"artifact"`` (:func:`load`)."""
         self.compile_json: str = answer
-        """The module's compile answer, ``{"type":"success","result":{"handle":…,"policy":…,"warnings":[…]}}``."""
+        """The module's compile (or load) answer, ``{"type":"success","result":{"handle":…,"policy":…,"warnings":[…]}}``."""
         result = json.loads(answer)["result"]
         self.name: str = result["policy"]["name"]
         """The policy's name, e.g. ``"Maple School District"``."""
@@ -128,7 +134,8 @@ class Policy:
         """The compiler's warnings (diagnostics with ``code``, ``message``, ``span``)."""
 
     def _fresh(self) -> "tuple[Optional[Instance], str]":
-        """A new instance with the policy compiled in: (instance, answer), or (None, failure)."""
+        """A new instance with the policy compiled (or loaded) in: (instance, answer), or
+        (None, failure)."""
         try:
             instance = Instance(self._runtime, self._limits)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
@@ -136,7 +143,8 @@ class Policy:
             message = f"the module cannot be instantiated within these limits: {str(error).strip()}"
             return None, _core.failure_json(_core.MEMORY_EXCEEDED, message)
         try:
-            answer = instance.compile(self._source, self._directory)
+            store = instance.load if self._artifact else instance.compile
+            answer = store(self._source, self._directory)
         except HostError as error:
             return None, error.answer_json()
         parsed = json.loads(answer)
@@ -329,8 +337,38 @@ def compile(
     return Policy(src, dir_bytes, trust_inline_profiles=trust_inline_profiles, limits=limits)
 
 
+def load(
+    artifact: Union[bytes, bytearray, memoryview],
+    directory: JsonInput = None,
+    *,
+    trust_inline_profiles: bool = False,
+    limits: Optional[Limits] = None,
+) -> Policy:
+    """Loads a policy artifact (the bytes ``procura build`` writes) with its directory.
+
+    The same :class:`Policy` as :func:`compile` of the artifact's source gives, answering
+    the same bytes (its ``warnings`` are empty: an artifact keeps none). Bytes that are not
+    a whole, intact artifact of this engine's format raise :class:`PolicyError` with
+    ``E0701`` (not an artifact, truncated, damaged), ``E0702`` (another format version: the
+    message says which engine to use) or ``E0703`` (intact but inconsistent). ``directory``,
+    ``trust_inline_profiles`` and ``limits`` as for :func:`compile`. Needs a module of ABI 4
+    (:class:`UnsupportedError` otherwise).
+    """
+    if "procura_load" not in _core.runtime().exports:
+        raise UnsupportedError(
+            f"the bundled core module (ABI version {_core.runtime().abi_version}) has no "
+            "`procura_load`: loading artifacts needs ABI version 4; rebuild pkg/core/procura.wasm "
+            "(scripts/build-core.sh) and reinstall"
+        )
+    dir_bytes = None if directory is None else _text(directory)
+    return Policy(
+        bytes(artifact), dir_bytes, trust_inline_profiles=trust_inline_profiles, limits=limits, artifact=True
+    )
+
+
 def abi_version() -> int:
-    """The bundled core module's ABI version (2, or 3 with invoice runs and reports)."""
+    """The bundled core module's ABI version (2; 3 with invoice runs and reports; 4 with
+    :func:`load`)."""
     return _core.runtime().abi_version
 
 
