@@ -89,7 +89,10 @@ impl CoreModule {
         // is written only by the `serialize` below (atomically, by rename), in a folder the
         // caller vouches for. An incompatible or damaged header is still rejected, and then
         // the module is compiled afresh.
-        #[allow(unsafe_code)]
+        #[expect(
+            unsafe_code,
+            reason = "wasmtime can only load its own cached compilation unsafely; the SAFETY note says why it holds"
+        )]
         let hit = cached
             .is_file()
             .then(|| unsafe { Module::deserialize_file(&engine, &cached) }.ok())

@@ -21,6 +21,11 @@
 //! All `unsafe` of the crate is here: reading the host's input buffers and handing out and
 //! taking back raw allocations. Each block says why it is sound.
 
+#![expect(
+    unsafe_code,
+    reason = "the plain ABI is the FFI boundary: exported `no_mangle` functions exchange raw (pointer, length) buffers with the host; each unsafe block says why it is sound"
+)]
+
 use std::alloc::{alloc, dealloc, Layout};
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
@@ -563,7 +568,6 @@ fn hand_over(text: String) -> u64 {
         (Ok(p), Ok(l)) => (u64::from(p) << 32) | u64::from(l),
         _ => {
             // SAFETY: `ptr` and `len` come from the `Box<[u8]>` leaked just above.
-            #[allow(unsafe_code)]
             drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)) });
             0
         }
@@ -673,7 +677,6 @@ unsafe fn input<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8], 
     // inside the buffer a test lent), which is readable and initialised, `ptr` is not null,
     // `len` fits in `isize`, and `u8` has alignment 1; the caller guarantees nothing else
     // writes these bytes during the call.
-    #[allow(unsafe_code)]
     let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
     Ok(bytes)
 }
@@ -688,7 +691,6 @@ pub extern "C" fn procura_alloc(len: usize) -> *mut u8 {
     }
     match Layout::array::<u8>(len) {
         // SAFETY: the layout has a non-zero size.
-        #[allow(unsafe_code)]
         Ok(layout) => unsafe { alloc(layout) },
         Err(_) => std::ptr::null_mut(),
     }
@@ -702,7 +704,6 @@ pub extern "C" fn procura_alloc(len: usize) -> *mut u8 {
 /// `ptr` and `len` must be exactly those of one live buffer from `procura_alloc(len)` or
 /// of one result (`ptr = packed >> 32`, `len = packed & 0xffff_ffff`), freed once.
 #[no_mangle]
-#[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_free(ptr: *mut u8, len: usize) {
     if len == 0 || ptr.is_null() {
         return;
@@ -730,7 +731,6 @@ pub unsafe extern "C" fn procura_free(ptr: *mut u8, len: usize) {
 /// their bounds are checked.
 #[cfg(feature = "authoring")]
 #[no_mangle]
-#[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_compile(
     src_ptr: *const u8,
     src_len: usize,
@@ -747,7 +747,6 @@ pub unsafe extern "C" fn procura_compile(
 ///
 /// As [`procura_compile`].
 #[cfg(feature = "authoring")]
-#[allow(unsafe_code)]
 pub unsafe fn compile_buffers(
     src_ptr: *const u8,
     src_len: usize,
@@ -770,7 +769,6 @@ pub unsafe fn compile_buffers(
 /// The buffers must be the host's input, as [`input`] says (typically from `procura_alloc`);
 /// their bounds are checked.
 #[no_mangle]
-#[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_load(
     art_ptr: *const u8,
     art_len: usize,
@@ -786,7 +784,6 @@ pub unsafe extern "C" fn procura_load(
 /// # Safety
 ///
 /// As [`procura_load`].
-#[allow(unsafe_code)]
 pub unsafe fn load_buffers(
     art_ptr: *const u8,
     art_len: usize,
@@ -807,7 +804,6 @@ pub unsafe fn load_buffers(
 /// # Safety
 ///
 /// As [`input`], for both buffers.
-#[allow(unsafe_code)]
 unsafe fn policy_inputs<'a>(
     policy: (*const u8, usize),
     what: &str,
@@ -830,7 +826,6 @@ unsafe fn policy_inputs<'a>(
 /// # Safety
 ///
 /// `req_ptr..+req_len` must be the host's input, as [`input`] says; its bounds are checked.
-#[allow(unsafe_code)]
 unsafe fn query_export(handle: u32, which: Query, req_ptr: *const u8, req_len: usize) -> u64 {
     // SAFETY: forwarded from the caller's contract.
     hand_over(unsafe { query_buffer(handle, which, req_ptr, req_len) })
@@ -841,7 +836,6 @@ unsafe fn query_export(handle: u32, which: Query, req_ptr: *const u8, req_len: u
 /// # Safety
 ///
 /// As [`query_export`].
-#[allow(unsafe_code)]
 pub unsafe fn query_buffer(
     handle: u32,
     which: Query,
@@ -861,7 +855,6 @@ pub unsafe fn query_buffer(
 ///
 /// `req_ptr..+req_len` must be the host's input (from `procura_alloc`); its bounds are checked.
 #[no_mangle]
-#[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_evaluate(handle: u32, req_ptr: *const u8, req_len: usize) -> u64 {
     // SAFETY: forwarded from this function's contract.
     unsafe { query_export(handle, Query::Evaluate, req_ptr, req_len) }
@@ -873,7 +866,6 @@ pub unsafe extern "C" fn procura_evaluate(handle: u32, req_ptr: *const u8, req_l
 ///
 /// `req_ptr..+req_len` must be the host's input (from `procura_alloc`); its bounds are checked.
 #[no_mangle]
-#[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_authorize(handle: u32, req_ptr: *const u8, req_len: usize) -> u64 {
     // SAFETY: forwarded from this function's contract.
     unsafe { query_export(handle, Query::Authorize, req_ptr, req_len) }
@@ -885,7 +877,6 @@ pub unsafe extern "C" fn procura_authorize(handle: u32, req_ptr: *const u8, req_
 ///
 /// `req_ptr..+req_len` must be the host's input (from `procura_alloc`); its bounds are checked.
 #[no_mangle]
-#[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_badges(handle: u32, req_ptr: *const u8, req_len: usize) -> u64 {
     // SAFETY: forwarded from this function's contract.
     unsafe { query_export(handle, Query::Badges, req_ptr, req_len) }
@@ -897,7 +888,6 @@ pub unsafe extern "C" fn procura_badges(handle: u32, req_ptr: *const u8, req_len
 ///
 /// `req_ptr..+req_len` must be the host's input (from `procura_alloc`); its bounds are checked.
 #[no_mangle]
-#[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_progress(handle: u32, req_ptr: *const u8, req_len: usize) -> u64 {
     // SAFETY: forwarded from this function's contract.
     unsafe { query_export(handle, Query::Progress, req_ptr, req_len) }
@@ -910,7 +900,6 @@ pub unsafe extern "C" fn procura_progress(handle: u32, req_ptr: *const u8, req_l
 ///
 /// `req_ptr..+req_len` must be the host's input (from `procura_alloc`); its bounds are checked.
 #[no_mangle]
-#[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_invoice_run(
     handle: u32,
     req_ptr: *const u8,
@@ -927,7 +916,6 @@ pub unsafe extern "C" fn procura_invoice_run(
 ///
 /// `req_ptr..+req_len` must be the host's input (from `procura_alloc`); its bounds are checked.
 #[no_mangle]
-#[allow(unsafe_code)]
 pub unsafe extern "C" fn procura_report_csv(
     handle: u32,
     req_ptr: *const u8,
@@ -1024,7 +1012,6 @@ mod tests {
         let memory = artifact.clone();
         test_memory::lend(&memory);
         // SAFETY: the buffers are checked; the lent memory is live.
-        #[allow(unsafe_code)]
         unsafe {
             let whole = load_buffers(memory.as_ptr(), memory.len(), std::ptr::null(), 0);
             assert!(whole.starts_with(r#"{"type":"success""#), "{whole}");
@@ -1062,7 +1049,6 @@ mod tests {
     }
 
     #[test]
-    #[allow(unsafe_code)]
     fn buffers_outside_memory_are_a_coded_failure() {
         let compiled: serde_json::Value =
             serde_json::from_str(&compile(POLICY.as_bytes(), Some(DIRECTORY.as_bytes()))).unwrap();
