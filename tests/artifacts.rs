@@ -13,9 +13,6 @@ use std::path::{Path, PathBuf};
 
 use procura::Engine;
 use proptest::prelude::*;
-use serde_json::Value;
-
-const ROOT: &str = "tests/conformance";
 
 fn files(dir: &Path, extension: &str, found: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -36,52 +33,28 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn ask(engine: &Engine, kind: &str, request: &str) -> String {
-    match kind {
-        "checkout" => engine.evaluate_json(request),
-        "authorize" => engine.authorize_json(request),
-        "badges" => engine.badges_json(request),
-        "progress" => engine.progress_json(request),
-        "invoiceRun" => engine.invoice_run_json(request),
-        "reportCsv" => engine.report_csv_json(request),
-        other => panic!("kind `{other}`"),
-    }
-}
-
 /// Source and artifact give the same answer to every request of the corpus.
 #[test]
 fn loaded_artifacts_answer_the_corpus_byte_for_byte() {
-    let mut cases = Vec::new();
-    files(&Path::new(ROOT).join("cases"), "json", &mut cases);
     let mut compared = 0;
-    for file in &cases {
-        let case: Value = serde_json::from_str(&read(file)).unwrap();
-        let kind = case["kind"].as_str().unwrap();
-        let request = match (&case["request"], &case["requestText"]) {
-            (Value::Null, Value::String(text)) => text.clone(),
-            (Value::Null, _) => continue,
-            (request, _) => request.to_string(),
-        };
-        let source = read(&Path::new(ROOT).join(case["policy"].as_str().unwrap()));
-        let directory = match &case["directory"] {
-            Value::Null => None,
-            Value::String(path) => Some(read(&Path::new(ROOT).join(path))),
-            inline => Some(inline.to_string()),
-        };
-        let Ok(compiled) = Engine::from_json(&source, directory.as_deref()) else {
+    for case in procura_conformance::cases() {
+        if case.request.is_none() {
+            continue;
+        }
+        let Ok(compiled) = case.compile() else {
             continue;
         };
         for with_source in [false, true] {
             let artifact = compiled.artifact(with_source);
-            let loaded = Engine::load_json(&artifact, directory.as_deref())
-                .unwrap_or_else(|e| panic!("{}: {e:?}", file.display()));
+            let loaded = Engine::load_json(&artifact, case.directory.as_deref())
+                .unwrap_or_else(|e| panic!("{}: {e:?}", case.name));
             assert_eq!(
-                ask(&loaded, kind, &request),
-                ask(&compiled, kind, &request),
+                case.answer(&loaded),
+                case.answer(&compiled),
                 "{}",
-                file.display()
+                case.name
             );
-            assert_eq!(loaded.policy(), compiled.policy(), "{}", file.display());
+            assert_eq!(loaded.policy(), compiled.policy(), "{}", case.name);
         }
         compared += 1;
     }

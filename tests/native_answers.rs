@@ -24,8 +24,6 @@ use procura::{Diagnostic, Engine};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-const ROOT: &str = "tests/conformance";
-
 /// One replayable question with the native answer.
 #[derive(Serialize)]
 struct Entry {
@@ -64,28 +62,8 @@ fn answer(kind: &str, source: &str, directory: Option<&str>, request: Option<&st
             warnings: engine.warnings(),
             tests: engine.run_tests(),
         }),
-        ("checkout", Some(request)) => engine.evaluate_json(request),
-        ("authorize", Some(request)) => engine.authorize_json(request),
-        ("badges", Some(request)) => engine.badges_json(request),
-        ("progress", Some(request)) => engine.progress_json(request),
-        ("invoiceRun", Some(request)) => engine.invoice_run_json(request),
-        ("reportCsv", Some(request)) => engine.report_csv_json(request),
-        _ => panic!("kind `{kind}` with request {request:?}"),
-    }
-}
-
-fn case_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            case_files(&path, found);
-        } else if path.extension().is_some_and(|x| x == "json") {
-            found.push(path);
-        }
+        (kind, Some(request)) => procura_conformance::ask(&engine, kind, request),
+        _ => panic!("kind `{kind}` with no request"),
     }
 }
 
@@ -94,36 +72,22 @@ fn read(path: &Path) -> String {
 }
 
 fn conformance_entries() -> Vec<Entry> {
-    let mut files = Vec::new();
-    case_files(&Path::new(ROOT).join("cases"), &mut files);
-    files
-        .iter()
-        .map(|file| {
-            let case: Value = serde_json::from_str(&read(file))
-                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-            let name = case["name"].as_str().expect("case name").to_owned();
-            let kind = case["kind"].as_str().expect("case kind").to_owned();
-            let source = read(&Path::new(ROOT).join(case["policy"].as_str().expect("policy")));
-            let directory = match &case["directory"] {
-                Value::Null => None,
-                Value::String(path) => Some(read(&Path::new(ROOT).join(path))),
-                inline => Some(inline.to_string()),
-            };
-            // As tests/conformance.rs sends them: a `request` value serialised, a
-            // `requestText` verbatim.
-            let (request, raw) = match (&case["request"], &case["requestText"]) {
-                (Value::Null, Value::String(text)) => (Some(text.clone()), true),
-                (Value::Null, _) => (None, false),
-                (request, _) => (Some(request.to_string()), false),
-            };
-            let answer = answer(&kind, &source, directory.as_deref(), request.as_deref());
+    procura_conformance::cases()
+        .into_iter()
+        .map(|case| {
+            let answer = answer(
+                &case.kind,
+                &case.source,
+                case.directory.as_deref(),
+                case.request.as_deref(),
+            );
             Entry {
-                name,
-                kind,
-                source,
-                directory,
-                request,
-                raw,
+                name: case.name,
+                kind: case.kind,
+                source: case.source,
+                directory: case.directory,
+                request: case.request,
+                raw: case.raw,
                 answer,
             }
         })

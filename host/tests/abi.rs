@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use common::{
     big_maple_request, cases, core, has_inline_profile, maple_inline_requests, maple_native,
-    maple_progress_request, read, runtime_core,
+    maple_progress_request, read, runtime_core, HostCase,
 };
 
 const EXPORTS: [&str; 15] = [

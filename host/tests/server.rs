@@ -29,7 +29,7 @@ use tokio::sync::oneshot;
 
 use common::{
     big_maple_request, cases, core, maple_inline_requests, maple_native, maple_progress_request,
-    read, repo,
+    read, repo, HostCase,
 };
 
 /// A running service on 127.0.0.1; stops when dropped.

@@ -50,20 +50,19 @@ fn built_module(relative: &str) -> Option<CoreModule> {
     Some(core)
 }
 
-/// One case of `tests/conformance/cases`, with its files read.
-#[derive(Debug, Clone)]
-pub struct Case {
-    pub name: String,
-    pub kind: String,
-    pub policy_path: String,
-    pub source: String,
-    pub directory: Option<String>,
-    /// The request text; `None` for `compile` cases.
-    pub request: Option<String>,
+/// A case of the conformance corpus (procura-conformance: the one reader every suite uses).
+pub use procura_conformance::Case;
+
+/// What the host asks of a corpus case.
+pub trait HostCase {
+    /// The ABI query of the case's kind; `None` for `compile` cases.
+    fn query(&self) -> Option<Query>;
+    /// The native engine's answer JSON for this case (a query case).
+    fn native_answer(&self) -> String;
 }
 
-impl Case {
-    pub fn query(&self) -> Option<Query> {
+impl HostCase for Case {
+    fn query(&self) -> Option<Query> {
         match self.kind.as_str() {
             "checkout" => Some(Query::Evaluate),
             "authorize" => Some(Query::Authorize),
@@ -75,70 +74,17 @@ impl Case {
         }
     }
 
-    /// The native engine's answer JSON for this case (a query case).
-    pub fn native_answer(&self) -> String {
-        let engine = procura::Engine::from_json(&self.source, self.directory.as_deref())
+    fn native_answer(&self) -> String {
+        let engine = self
+            .compile()
             .unwrap_or_else(|e| panic!("{}: the policy does not compile: {e:?}", self.name));
-        let request = self.request.as_deref().unwrap_or_default();
-        match self.query() {
-            Some(Query::Evaluate) => engine.evaluate_json(request),
-            Some(Query::Authorize) => engine.authorize_json(request),
-            Some(Query::Badges) => engine.badges_json(request),
-            Some(Query::Progress) => engine.progress_json(request),
-            Some(Query::InvoiceRun) => engine.invoice_run_json(request),
-            Some(Query::ReportCsv) => engine.report_csv_json(request),
-            None => panic!("{}: not a query case", self.name),
-        }
-    }
-}
-
-fn case_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            case_files(&path, found);
-        } else if path.extension().is_some_and(|x| x == "json") {
-            found.push(path);
-        }
+        self.answer(&engine)
     }
 }
 
 /// Every case of the conformance corpus (format: `tests/conformance/README.md`).
 pub fn cases() -> Vec<Case> {
-    let root = repo().join("tests/conformance");
-    let mut files = Vec::new();
-    case_files(&root.join("cases"), &mut files);
-    files
-        .iter()
-        .map(|file| {
-            let case: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap())
-                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-            let policy_path = case["policy"].as_str().unwrap().to_owned();
-            let source = std::fs::read_to_string(root.join(&policy_path)).unwrap();
-            let directory = match &case["directory"] {
-                Value::Null => None,
-                Value::String(path) => Some(std::fs::read_to_string(root.join(path)).unwrap()),
-                inline => Some(inline.to_string()),
-            };
-            let request = match (&case["request"], &case["requestText"]) {
-                (Value::Null, Value::String(text)) => Some(text.clone()),
-                (Value::Null, _) => None,
-                (request, _) => Some(request.to_string()),
-            };
-            Case {
-                name: case["name"].as_str().unwrap_or_default().to_owned(),
-                kind: case["kind"].as_str().unwrap().to_owned(),
-                policy_path,
-                source,
-                directory,
-                request,
-            }
-        })
-        .collect()
+    procura_conformance::cases()
 }
 
 /// A Maple checkout request with `lines` lines (the example request's lines, repeated with
