@@ -35,6 +35,10 @@ pub fn parse_json<T: DeserializeOwned>(json: &str) -> Result<T, Vec<EvalError>> 
             "",
         )]);
     }
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some(value) = read_plainly(json) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_str(json);
     let parsed: Result<T, _> =
         serde_path_to_error::deserialize(crate::contract::strict::Strict(&mut deserializer));
@@ -69,6 +73,20 @@ pub fn parse_json<T: DeserializeOwned>(json: &str) -> Result<T, Vec<EvalError>> 
         )]
     })?;
     Ok(value)
+}
+
+/// The happy path of [`parse_json`]: the same strict read without tracking the JSON path,
+/// which only an error needs (natively it costs a fifth of a checkout's JSON call). `None`
+/// on any problem, and then the tracked read reports it exactly as before. Not in wasm,
+/// where the second copy of every contract type's reader would cost module size.
+#[cfg(not(target_arch = "wasm32"))]
+fn read_plainly<T: DeserializeOwned>(json: &str) -> Option<T> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let value = T::deserialize(crate::contract::strict::Strict(&mut deserializer)).ok()?;
+    deserializer.end().ok()?;
+    crate::contract::strict::first_duplicate_key(json)
+        .is_none()
+        .then_some(value)
 }
 
 /// A deserialisation error at its JSON path under `prefix`; serde reports a missing field

@@ -7,11 +7,12 @@
 //! [`first_duplicate_key`], which reports the path of the second occurrence, e.g.
 //! `order.lines[0].id`; for I-JSON (RFC 7493) a document must not repeat a key.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::de::{
-    self, DeserializeSeed, Deserializer, EnumAccess, IgnoredAny, MapAccess, SeqAccess,
+    self, Deserialize, DeserializeSeed, Deserializer, EnumAccess, IgnoredAny, MapAccess, SeqAccess,
     VariantAccess, Visitor,
 };
 
@@ -332,12 +333,14 @@ pub fn first_duplicate_key(json: &str) -> Option<String> {
         .unwrap_or_default()
 }
 
-enum Segment {
-    Key(String),
+/// A step of the path to the value being scanned; keys borrow from the document unless
+/// they hold escapes.
+enum Segment<'de> {
+    Key(Cow<'de, str>),
     Index(usize),
 }
 
-fn render(path: &[Segment]) -> String {
+fn render(path: &[Segment<'_>]) -> String {
     let mut out = String::new();
     for segment in path {
         match segment {
@@ -358,18 +361,18 @@ fn render(path: &[Segment]) -> String {
 }
 
 /// Visits a whole document without building it, remembering each object's keys.
-struct DuplicateScan<'p> {
-    path: &'p mut Vec<Segment>,
+struct DuplicateScan<'p, 'de> {
+    path: &'p mut Vec<Segment<'de>>,
 }
 
-impl<'de> DeserializeSeed<'de> for DuplicateScan<'_> {
+impl<'de> DeserializeSeed<'de> for DuplicateScan<'_, 'de> {
     type Value = Option<String>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for DuplicateScan<'_> {
+impl<'de> Visitor<'de> for DuplicateScan<'_, 'de> {
     type Value = Option<String>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -414,9 +417,11 @@ impl<'de> Visitor<'de> for DuplicateScan<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut keys: BTreeSet<String> = BTreeSet::new();
+        // Keys borrow from the document: the scan allocates only for keys with escapes.
+        let mut keys: BTreeSet<Cow<'de, str>> = BTreeSet::new();
         let mut found = None;
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = map.next_key::<BorrowedKey<'de>>()? {
+            let key = key.0;
             if found.is_some() {
                 map.next_value::<IgnoredAny>()?;
                 continue;
@@ -432,6 +437,28 @@ impl<'de> Visitor<'de> for DuplicateScan<'_> {
             self.path.pop();
         }
         Ok(found)
+    }
+}
+
+/// An object key, borrowed from the document when it has no escapes.
+struct BorrowedKey<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for BorrowedKey<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = BorrowedKey<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
+                Ok(BorrowedKey(Cow::Borrowed(key)))
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+                Ok(BorrowedKey(Cow::Owned(key.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
     }
 }
 

@@ -3,7 +3,9 @@
 //! Loaded once and reused across evaluations. Every user id is unique, every role and
 //! group an assignment names exists in the policy, every amount has a known currency.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use rustc_hash::FxBuildHasher;
 
 use crate::base::money::Currency;
 use crate::compile::{CompiledPolicy, GroupId};
@@ -13,7 +15,9 @@ use crate::contract::{Directory, EvalError, User};
 /// The directory's users by id, with role assignments resolved to group ids.
 #[derive(Debug, Clone, Default)]
 pub struct People {
-    users: BTreeMap<String, Person>,
+    /// Looked up only, never iterated, so its order cannot reach an output; the hasher has
+    /// fixed keys, so it behaves the same on every runtime.
+    users: HashMap<String, Person, FxBuildHasher>,
     /// Role → group → the ids of the users assigned that role in exactly that group,
     /// sorted, so an approver lookup reads one list per group on the way up the tree
     /// instead of walking every holder of the role.
@@ -31,7 +35,7 @@ pub struct Person {
 impl People {
     /// Validates and indexes a directory; `path` prefixes error paths (e.g. `directory`).
     pub fn new(directory: &Directory, policy: &CompiledPolicy) -> Result<People, Vec<EvalError>> {
-        let mut users = BTreeMap::new();
+        let mut users: HashMap<String, Person, FxBuildHasher> = HashMap::default();
         let mut errors = Vec::new();
         for (i, user) in directory.users.iter().enumerate() {
             let path = format!("users[{i}]");
@@ -52,7 +56,9 @@ impl People {
             let mut by_role: BTreeMap<String, BTreeMap<GroupId, Vec<String>>> = BTreeMap::new();
             // Users in id order, so every list is sorted; a user assigned the same role
             // twice in one group is listed once.
-            for person in users.values() {
+            let mut in_order: Vec<&Person> = users.values().collect();
+            in_order.sort_by(|a, b| a.user.id.cmp(&b.user.id));
+            for person in in_order {
                 for (role, group) in &person.assignments {
                     let holders = by_role
                         .entry(role.clone())
