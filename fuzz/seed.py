@@ -14,6 +14,8 @@ import glob
 import hashlib
 import json
 import os
+import subprocess
+import tempfile
 import re
 import sys
 
@@ -69,7 +71,7 @@ def seeds():
     t = tables()
     policies = sorted(glob.glob(os.path.join(ROOT, "examples", "*.procura")))
     policies += sorted(glob.glob(os.path.join(CONFORMANCE, "policies", "**", "*.procura"), recursive=True))
-    out = {name: [] for name in ("parse_check_format", "policy_compile", "evaluate_json", "workflow", "invoice_run", "abi_entry")}
+    out = {name: [] for name in ("parse_check_format", "policy_compile", "evaluate_json", "workflow", "invoice_run", "abi_entry", "artifact_load")}
     for path in policies:
         out["parse_check_format"].append(read(path))
         out["policy_compile"].append(read(path))
@@ -106,6 +108,14 @@ def seeds():
         for mode, offset, length in ((0, 0, len(memory)), (0, 5, 10), (1, 0, 5), (2, 1, 1), (3, 0, 2), (4, 12345, 3), (0, 0, 0)):
             head = bytes([export, mode]) + offset.to_bytes(4, "little") + length.to_bytes(4, "little")
             out["abi_entry"].append(head + memory)
+    # artifact_load: the examples built with `procura build` (the CLI must be built).
+    procura = os.environ.get("PROCURA_BIN") or os.path.join(ROOT, "target", "debug", "procura")
+    if os.path.exists(procura):
+        with tempfile.TemporaryDirectory() as scratch:
+            for path in sorted(glob.glob(os.path.join(ROOT, "examples", "*.procura"))):
+                built = os.path.join(scratch, "policy.pcy")
+                if subprocess.run([procura, "build", path, "--out", built], capture_output=True).returncode == 0:
+                    out["artifact_load"].append(read(built))
     return out
 
 

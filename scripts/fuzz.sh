@@ -27,7 +27,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
   duration=$1
   shift
 fi
-all_targets=(parse_check_format policy_compile evaluate_json workflow invoice_run abi_entry)
+all_targets=(parse_check_format policy_compile evaluate_json workflow invoice_run abi_entry artifact_load)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 sanitizer=${FUZZ_SANITIZER:-none}

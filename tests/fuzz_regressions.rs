@@ -77,3 +77,24 @@ fn fixed_policies_compile() {
     }
     oracle::policy_compile(b"policy \"x\" { currency EUR }");
 }
+
+/// The artifact target's oracle holds on a real artifact, its damaged variants and its
+/// saved inputs (so the target never fails at start-up, and a finding stays fixed).
+#[test]
+fn artifact_load() {
+    replay("artifact_load", oracle::artifact_load);
+    let source = std::fs::read_to_string("examples/maple.procura").unwrap_or_default();
+    let artifact = procura::Engine::new(&source, &Default::default())
+        .map(|engine| engine.artifact(false))
+        .unwrap_or_default();
+    assert!(procura::is_artifact(&artifact));
+    oracle::artifact_load(&artifact);
+    for at in (0..artifact.len()).step_by(97) {
+        let mut damaged = artifact.clone();
+        if let Some(byte) = damaged.get_mut(at) {
+            *byte ^= 0x5a;
+        }
+        oracle::artifact_load(&damaged);
+        oracle::artifact_load(artifact.get(..at).unwrap_or_default());
+    }
+}

@@ -287,3 +287,39 @@ pub fn policy_compile(data: &[u8]) {
         Err(errors) => assert!(!errors.is_empty(), "compilation failed without errors"),
     }
 }
+
+/// The Maple checkout an artifact that loads is asked, with the Maple directory.
+const MAPLE_REQUEST: &str = include_str!("../../examples/maple.request.json");
+const MAPLE_DIRECTORY: &str = include_str!("../../examples/maple.directory.json");
+
+/// `artifact_load`: arbitrary bytes as a policy artifact. Bytes that do not load are
+/// refused with an artifact code (`E0701`–`E0703`) or a directory error, never a panic;
+/// bytes that load answer a checkout deterministically, and their policy built again into
+/// an artifact loads to the same answers (a loaded policy is a policy like any other).
+pub fn artifact_load(data: &[u8]) {
+    let engine = match Engine::load_json(data, Some(MAPLE_DIRECTORY)) {
+        Ok(engine) => engine,
+        Err(errors) => {
+            assert!(!errors.is_empty(), "a refused artifact has no error");
+            for error in &errors {
+                assert!(
+                    error.code.starts_with("E070") || error.code.starts_with("E02") || error.code.starts_with("E01"),
+                    "unexpected code {} for refused artifact bytes: {}",
+                    error.code,
+                    error.message
+                );
+            }
+            return;
+        }
+    };
+    answer_twice("evaluate_json", || engine.evaluate_json(MAPLE_REQUEST));
+    let rebuilt = Engine::load_json(&engine.artifact(false), Some(MAPLE_DIRECTORY));
+    assert!(rebuilt.is_ok(), "a loaded policy's own artifact does not load");
+    if let Ok(rebuilt) = rebuilt {
+        assert_eq!(
+            rebuilt.evaluate_json(MAPLE_REQUEST),
+            engine.evaluate_json(MAPLE_REQUEST),
+            "the rebuilt artifact answers differently"
+        );
+    }
+}
