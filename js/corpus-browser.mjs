@@ -2,7 +2,7 @@
 // js/corpus-page.html, pkg/web and the entries on 127.0.0.1, lets the page replay every
 // conformance case and example through pkg/web, and compares each answer byte for byte
 // with the native engine's (tests/native_answers.rs).
-// Usage: node js/corpus-browser.mjs   (after scripts/build-pkg.sh and `cargo test --test native_answers`)
+// Usage: node js/corpus-browser.mjs   (after scripts/build-pkg.sh --back-office and `cargo test --test native_answers`)
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";

@@ -1,6 +1,6 @@
 // Corpus parity in Node: every conformance case and example through pkg/node, each answer
 // compared byte for byte with the native engine's (tests/native_answers.rs).
-// Usage: node js/corpus.mjs   (after scripts/build-pkg.sh and `cargo test --test native_answers`)
+// Usage: node js/corpus.mjs   (after scripts/build-pkg.sh --back-office and `cargo test --test native_answers`)
 import { createRequire } from "node:module";
 import { nativeAnswers, root } from "./native.mjs";
 import { replay, report } from "./corpus-core.mjs";

@@ -1,7 +1,7 @@
 // Memory: compiles the Maple policy, evaluates the example cart and frees the policy
 // 10,000 times through pkg/node, and checks that the wasm memory stops growing: its size
 // after 10,000 rounds must equal its size after 1,000.
-// Usage: node js/memory.mjs [ROUNDS]   (after scripts/build-pkg.sh)
+// Usage: node js/memory.mjs [ROUNDS]   (after scripts/build-pkg.sh --back-office)
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { root } from "./native.mjs";

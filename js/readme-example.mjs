@@ -1,6 +1,8 @@
 // The README's WebAssembly example (the ```sh block after `<!-- wasm-example -->` in
 // README.md) must print exactly what `procura eval` prints for the same policy, directory
-// and request. Usage: node js/readme-example.mjs   (after scripts/build-pkg.sh)
+// and request. The example runs `procura build` (the CLI is built and put on PATH first) and
+// loads the artifact with the runtime package. Usage: node js/readme-example.mjs
+// (after scripts/build-pkg.sh)
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { root } from "./native.mjs";
@@ -11,8 +13,10 @@ if (!block) {
   console.log("readme-example: no ```sh block after <!-- wasm-example --> in README.md\nreadme-example: 0 passed, 1 failed");
   process.exit(1);
 }
-const run = (file, args) => execFileSync(file, args, { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-const example = run("bash", ["-c", block[1]]);
+const run = (file, args, env = process.env) => execFileSync(file, args, { cwd: root, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+run("cargo", ["build", "-q", "--locked", "-p", "procura-cli"]);
+const target = JSON.parse(run("cargo", ["metadata", "--format-version", "1", "--no-deps", "--offline"])).target_directory;
+const example = run("bash", ["-c", block[1]], { ...process.env, PATH: `${target}/debug:${process.env.PATH}` });
 const cli = run("cargo", [
   "run", "-q", "--locked", "-p", "procura-cli", "--", "eval", "--color", "never",
   "--policy", "examples/maple.procura", "--directory", "examples/maple.directory.json", "--request", "examples/maple.request.json",

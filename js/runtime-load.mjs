@@ -1,7 +1,7 @@
-// The lean runtime package (scripts/build-pkg.sh --runtime): it has `load` and no
+// The lean runtime package (scripts/build-pkg.sh, the default build): it has `load` and no
 // compiler, and an artifact of `procura build` evaluates to exactly what `procura eval`
 // answers on the source, for every example with a request; damaged bytes are a coded
-// failure. Usage: node js/runtime-load.mjs   (after scripts/build-pkg.sh --runtime)
+// failure. Usage: node js/runtime-load.mjs   (after scripts/build-pkg.sh)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";

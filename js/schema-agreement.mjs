@@ -6,7 +6,7 @@
 // wrong types, missing and unknown keys. A document that is not I-JSON (RFC 7493: no
 // repeated keys, valid Unicode) is refused on the schema side too: JSON Schema validates a
 // parsed value and cannot see either.
-// Usage: node js/schema-agreement.mjs   (after scripts/build-pkg.sh and `cargo test --test native_answers`)
+// Usage: node js/schema-agreement.mjs   (after scripts/build-pkg.sh --back-office and `cargo test --test native_answers`)
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -60,9 +60,9 @@ cargo bench "${bench[@]}" --locked -p procura-bench --bench native
 step "peers and the reference in one run (cargo bench -p procura-bench --features peers --bench peers)"
 cargo bench "${bench[@]}" --locked -p procura-bench --features peers --bench peers
 
-# The workflow (`progress`) is in the back-office build of the package only; everything
-# else, and the sizes, on the checkout build that is the published package (and that
-# scripts/test.sh leaves in pkg/).
+# The Node runner compiles policy source, so it runs on the back-office build of the
+# package (the default build, the published runtime, only loads artifacts and has no
+# `compile`): the workflow (`progress`) first, then everything.
 if [[ -z "${PROCURA_BENCH_SKIP_BUILD:-}" ]]; then
   step "scripts/build-pkg.sh --back-office"
   scripts/build-pkg.sh --back-office
@@ -70,10 +70,6 @@ fi
 step "Node, back-office package: the workflow (bench/node/run.mjs --only progress)"
 node bench/node/run.mjs --only progress --workloads "$workloads" --pkg pkg/node \
   --out "$results/node-back-office.json"
-if [[ -z "${PROCURA_BENCH_SKIP_BUILD:-}" ]]; then
-  step "scripts/build-pkg.sh (the checkout package)"
-  scripts/build-pkg.sh
-fi
 # A copy, so that a rebuild of pkg/ during the run cannot change what is measured.
 snapshot=target/bench-pkg
 rm -rf "$snapshot"

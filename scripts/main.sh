@@ -129,13 +129,14 @@ printf 'formatted: %s\n' "$formatted"
 printf 'outcome:   %s\n' "$outcome"
 printf 'tests:     %s\n' "$tests"
 
-# The playground and the checkout demo (www/): build the engine's browser package and the
-# pages, then serve them on 127.0.0.1 and print the addresses; Ctrl-C stops the server and
+# The playground and the checkout demo (www/): build each page's engine (the playground's
+# back-office build, the checkout demo's runtime), the artifact of examples/maple.procura
+# the checkout demo loads (`procura build`, with this release CLI; its hashes are printed)
+# and the pages, then serve them on 127.0.0.1 and print the addresses; Ctrl-C stops the server and
 # the script exits with the status above. SERVE=0 skips this, PORT=N picks the port.
 if [[ "${SERVE:-1}" != 0 ]]; then
-  step "build pkg/ and www/, then serve the playground and the checkout demo"
-  scripts/build-pkg.sh --back-office || exit 2
-  www/scripts/build.sh || exit 2
+  step "build www/ (engines, the Maple artifact, the pages), then serve the playground and the checkout demo"
+  PROCURA="$procura" www/scripts/build.sh || exit 2
   serve_args=()
   if [[ "$policy" != examples/maple.procura ]]; then
     # A link that opens POLICY (with its directory and request) in the playground.

@@ -30,6 +30,8 @@ const TYPES = {
   ".wasm": "application/wasm",
   ".svg": "image/svg+xml",
   ".png": "image/png",
+  // A policy artifact of `procura build` (the checkout demo's maple.pcy).
+  ".pcy": "application/octet-stream",
 };
 
 /** The Content-Security-Policy of every response (the pages also carry it in a meta tag). */
@@ -53,7 +55,7 @@ const SECURITY = {
   "referrer-policy": "no-referrer",
 };
 
-const COMPRESSIBLE = new Set([".html", ".js", ".mjs", ".css", ".json", ".wasm", ".svg"]);
+const COMPRESSIBLE = new Set([".html", ".js", ".mjs", ".css", ".json", ".wasm", ".svg", ".pcy"]);
 
 /** `immutable` for content-hashed assets, revalidation for pages and service workers. */
 export function cacheControl(path) {

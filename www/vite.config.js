@@ -1,7 +1,10 @@
 // Builds the playground (index.html) and the checkout demo (checkout.html) into dist/,
-// with the engine from ../pkg/web, the examples from ../examples and the schemas from
-// ../schema bundled in; plus a service worker per page that precaches what that page needs
-// so that it works offline once loaded.
+// each with its own engine (www/scripts/build.sh builds both packages into engine/: the
+// playground's back-office build, `procura-engine/back-office`, and the checkout demo's
+// runtime, `procura-engine/runtime`, with the artifact of examples/maple.procura,
+// `procura-engine/maple.pcy`), the examples from ../examples and the schemas from ../schema
+// bundled in; plus a service worker per page that precaches what that page needs so that it
+// works offline once loaded.
 import { defineConfig } from "vite";
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
@@ -71,9 +74,20 @@ function schemaValidators() {
 // the playground's editor, and neither worker downloads the engine a second time: the
 // assets are served `immutable`, so precaching reads them from the HTTP cache).
 const PAGES = [
-  { html: "index.html", sw: "sw.js", urls: ["./", "./index.html"] },
-  { html: "checkout.html", sw: "sw-checkout.js", urls: ["./checkout.html"] },
+  { html: "index.html", sw: "sw.js", urls: ["./", "./index.html"], engine: "back-office" },
+  { html: "checkout.html", sw: "sw-checkout.js", urls: ["./checkout.html"], engine: "runtime" },
 ];
+
+/**
+ * Throws unless a page reaches exactly one engine module, its own: the playground the
+ * back-office build, the checkout demo the runtime (never the compiler).
+ */
+function checkEngines(page, files, bundle) {
+  const engines = files.filter((f) => f.endsWith(".wasm"));
+  if (engines.length !== 1) throw new Error(`${page.html}: ${engines.length} engine modules reachable (${engines.join(", ")}), want 1`);
+  const want = readFileSync(here(`engine/${page.engine}/web/procura_bg.wasm`));
+  if (!Buffer.from(bundle[engines[0]].source).equals(want)) throw new Error(`${page.html}: its engine is not the ${page.engine} build`);
+}
 
 /** The files of `bundle` that `start` needs, following references by file name. */
 export function reachable(bundle, start) {
@@ -112,6 +126,7 @@ function serviceWorker() {
       const template = readFileSync(here("src/sw-template.js"), "utf8");
       for (const page of PAGES) {
         const files = reachable(bundle, page.html);
+        checkEngines(page, files, bundle);
         const hash = createHash("sha256");
         for (const f of [page.html, ...files]) {
           const item = bundle[f];
@@ -136,6 +151,13 @@ function serviceWorker() {
 export default defineConfig({
   root: here("."),
   base: "./",
+  resolve: {
+    alias: [
+      { find: /^procura-engine\/back-office\//, replacement: here("engine/back-office/web/") },
+      { find: /^procura-engine\/runtime\//, replacement: here("engine/runtime/web/") },
+      { find: /^procura-engine\//, replacement: here("engine/") },
+    ],
+  },
   plugins: [grammarKeywords(), schemaValidators(), serviceWorker()],
   // The worker validates large JSON documents with the same compiled schemas.
   worker: { format: "es", plugins: () => [schemaValidators()] },

@@ -6,8 +6,14 @@
 // service worker). Bytes are counted by the server, as sent (compressed), so that what
 // a service worker fetches counts too. Prints a table; asserts nothing.
 //
-//   node www/scripts/measure.mjs        (after www/scripts/build.sh)
-import { serve, launch, newContext } from "../tests/harness.mjs";
+//   node www/scripts/measure.mjs [--dist DIR]   (after www/scripts/build.sh; DIR: another
+//                                               build of the pages, default www/dist)
+import { launch, newContext } from "../tests/harness.mjs";
+import { serve } from "../serve.mjs";
+import { resolve } from "node:path";
+
+const at = process.argv.indexOf("--dist");
+const root = at > 0 ? resolve(process.argv[at + 1]) + "/" : undefined;
 
 const PAGES = [
   { name: "playground", path: "", ready: () => document.querySelector("#decision .outcome") !== null },
@@ -27,7 +33,7 @@ async function load(page, server, url, ready, reload = false) {
   return { ms, bytes: server.bytes() - before };
 }
 
-const server = await serve();
+const server = await serve({ port: 0, ...(root ? { root } : {}) });
 const browser = await launch();
 const rows = [];
 try {

@@ -4,8 +4,15 @@
 // order needs and from whom, and the invoice it will land on. No server round trip.
 // The buying groups offered are those the engine authorizes the buyer to order for
 // (`authorize` with `place_orders`, group by group).
-import { createEngine, latest } from "./engine-client.js";
-import { example } from "./examples.js";
+//
+// The engine is the runtime build (no compiler): the page downloads the artifact that
+// `procura build` made of examples/maple.procura at build time, checks its SHA-256 against
+// the hash the build printed (WebCrypto) and only then hands it to `load`. Group titles
+// come from the loaded policy's `outline()`.
+import { connect, latest } from "./engine-client.js";
+import artifactUrl from "procura-engine/maple.pcy?url";
+import published from "procura-engine/maple.pcy.json";
+import directoryText from "../../examples/maple.directory.json?raw";
 import { CATALOG, SPENT, product } from "./catalog.js";
 import { h, fill, button, money, word, richText } from "./dom.js";
 import { person, personName, quorumText, splitWords, dateEl, collapseMessages, sharedNote, errorItem } from "./decision-view.js";
@@ -16,17 +23,15 @@ import { categoryIcon } from "./icons.js";
 import { fieldRow, isRequired } from "./fields-form.js";
 
 const $ = (id) => document.getElementById(id);
-const maple = example("maple");
-const source = maple.policy;
-const directory = JSON.parse(maple.directory);
+const directory = JSON.parse(directoryText);
 const names = new Map(directory.users.filter((u) => u.name).map((u) => [u.id, u.name]));
-const engine = createEngine();
+// The runtime build of the engine (`load` of an artifact, no compiler).
+const engine = connect(new Worker(new URL("./runtime-worker.js", import.meta.url), { type: "module" }));
 const badgesLatest = latest(engine);
 const evaluateLatest = latest(engine);
 
-// Buying groups, with their display names, as the policy declares them (in tree order).
-const groups = [...source.matchAll(/^\s*group\s+([A-Za-z_]\w*)\s+"([^"]*)"/gm)].map((m) => ({ id: m[1], name: m[2] }));
-setTitles("group", groups.map((g) => [g.id, g.name]));
+// Buying groups, with their titles, from the loaded policy's outline (parents first).
+let groups = [];
 // Buyers: the directory's requesters.
 const buyers = directory.users.filter((u) => u.roles?.some((r) => r.role === "requester"));
 
@@ -54,7 +59,7 @@ const allowedGroups = new Map();
 async function groupsFor(buyer) {
   if (allowedGroups.has(buyer)) return allowedGroups.get(buyer);
   const answers = await Promise.all(
-    groups.map((g) => engine.call("authorize", { source, directory, request: { user: buyer, action: "place_orders", resource: { group: g.id } } })),
+    groups.map((g) => engine.call("authorize", { request: { user: buyer, action: "place_orders", resource: { group: g.id } } })),
   );
   const allowed = groups.filter((g, i) => answers[i]?.type === "success" && answers[i].result.decision === "allow").map((g) => g.id);
   allowedGroups.set(buyer, allowed);
@@ -168,8 +173,6 @@ async function refreshBadges() {
     return;
   }
   const answer = await badgesLatest("badges", {
-    source,
-    directory,
     request: {
       ...s,
       currency: "CAD",
@@ -359,9 +362,8 @@ function renderFields() {
   }
 }
 
-async function loadFields() {
-  const answer = await engine.call("fields", { source, directory });
-  declared = answer?.type === "success" ? answer.result.filter((f) => f.on !== "lines") : [];
+function loadFields(fields) {
+  declared = (fields ?? []).filter((f) => f.on !== "lines");
   renderFields();
 }
 
@@ -385,7 +387,7 @@ async function refreshSummary() {
     document.body.dataset.outcome = "failure";
     return;
   }
-  const answer = await evaluateLatest("evaluate", { source, directory, request: request() });
+  const answer = await evaluateLatest("evaluate", { request: request() });
   if (!answer) return;
   lastAnswer = answer;
   renderSummary();
@@ -544,6 +546,10 @@ $("buyer").addEventListener("change", async () => {
 });
 $("group").addEventListener("change", () => contextChanged());
 onLocaleChange(() => {
+  if (loadProblem) {
+    showLoadProblem();
+    return;
+  }
   renderBuyers();
   renderCart();
   if (lastBadges) renderProducts(lastBadges);
@@ -553,17 +559,86 @@ onLocaleChange(() => {
 });
 $("po").addEventListener("input", () => refreshSummary());
 
-renderBuyers();
-$("buyer").value = buyers[0].id;
-renderCart();
-loadFields();
-renderGroups(null).then(() => {
-  refreshBadges().then(() => {
-    if (!status) idleStatus();
-  });
+// ─── the policy: the artifact, checked, then loaded ──────────────────────────────────
+
+/** `sha256:<hex>` of bytes, as `procura build` prints an artifact's hash. */
+async function sha256(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return `sha256:${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** Why the policy could not be used: a message key and parameters (follows the language). */
+let loadProblem = null;
+function showLoadProblem() {
+  const el = $("load-problem");
+  el.hidden = !loadProblem;
+  if (loadProblem) {
+    el.textContent = t(loadProblem.key, loadProblem.params);
+    el.dataset.reason = loadProblem.reason;
+    setStatus("co.status.noPolicy");
+  }
+}
+
+function refuse(reason, key, params = {}) {
+  loadProblem = { reason, key, params };
+  showLoadProblem();
+  document.body.dataset.loaded = reason;
+  fill($("products"));
+  fill($("summary-body"), h("p", { class: "warn-text" }, t("co.status.noPolicy")));
+  $("buyer").disabled = true;
+  $("group").disabled = true;
+}
+
+/** Downloads the artifact, checks its SHA-256, loads it; null (and a banner) when refused. */
+async function loadPolicy() {
+  let bytes;
+  try {
+    const response = await fetch(artifactUrl);
+    if (!response.ok) return refuse("download", "co.load.download", { status: response.status });
+    bytes = await response.arrayBuffer();
+  } catch {
+    return refuse("download", "co.load.offline");
+  }
+  const actual = await sha256(bytes);
+  if (actual !== published.artifactHash) {
+    return refuse("integrity", "co.load.integrity", { expected: published.artifactHash.slice(0, 19), actual: actual.slice(0, 19) });
+  }
+  const answer = await engine.call("load", { bytes, directory }, [bytes]);
+  if (answer?.type !== "success") {
+    const first = answer?.errors?.[0];
+    return refuse("load", "co.load.refused", { code: first?.code ?? "?", message: (first?.message ?? "").replace(/`/g, "") });
+  }
+  if (answer.hash !== published.policyHash) {
+    return refuse("policyHash", "co.load.policyHash", { expected: published.policyHash.slice(0, 19), actual: String(answer.hash).slice(0, 19) });
+  }
+  return answer;
+}
+
+async function start() {
+  renderBuyers();
+  $("buyer").value = buyers[0].id;
+  renderCart();
+  const loaded = await loadPolicy();
+  if (!loaded) return;
+  const { outline } = loaded;
+  groups = outline.groups.map((g) => ({ id: g.id, name: g.title }));
+  setTitles("group", outline.groups.map((g) => [g.id, g.title]));
+  $("policy-hash").title = `${loaded.name} · ${loaded.hash} · ${published.artifactHash}`;
+  document.body.dataset.loaded = "success";
+  loadFields(loaded.fields);
+  await renderGroups(null);
   refreshSummary();
-});
+  await refreshBadges();
+  if (!status) idleStatus();
+}
+
+start();
 registerServiceWorker("./sw-checkout.js", "./checkout.html");
 
 // A read-only handle for tests and the browser console.
-window.procuraCheckout = Object.freeze({ groups: () => [...$("group").options].map((o) => o.value), request: () => request() });
+window.procuraCheckout = Object.freeze({
+  groups: () => [...$("group").options].map((o) => o.value),
+  groupTitles: () => [...$("group").options].map((o) => o.textContent),
+  request: () => request(),
+  artifact: () => ({ ...published, url: artifactUrl }),
+});

@@ -1,7 +1,10 @@
-// The page's side of the engine worker: `engine.call(op, args)` returns a promise of the
-// worker's answer.
-export function createEngine() {
-  const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+// The page's side of an engine worker: `connect(worker).call(op, args, transfer?)` returns a
+// promise of the worker's answer. Each page makes its own worker in its own module, so that
+// neither page's bundle (nor its service worker's precache) reaches the other's engine: the
+// playground's (playground.js: worker.js, the back-office build: compile, check, format,
+// artifact, impact…) and the checkout demo's (checkout.js: runtime-worker.js, the runtime
+// alone, which loads a built artifact).
+export function connect(worker) {
   let next = 0;
   const pending = new Map();
   worker.onmessage = (event) => {
@@ -16,11 +19,11 @@ export function createEngine() {
     pending.clear();
   };
   return {
-    call(op, args) {
+    call(op, args, transfer = []) {
       const id = ++next;
       return new Promise((resolve) => {
         pending.set(id, resolve);
-        worker.postMessage({ id, op, args });
+        worker.postMessage({ id, op, args }, transfer);
       });
     },
   };

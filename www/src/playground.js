@@ -1,22 +1,25 @@
 // The playground: the policy editor with live diagnostics, directory and request panels,
 // and the results (decision, tests, approvals, invoices), all computed by the engine in a
-// Web Worker.
-import { createEngine, latest } from "./engine-client.js";
+// Web Worker; Publish downloads the draft as an artifact, and the Impact tab compares the
+// draft with a baseline over sample and uploaded requests.
+import { connect, latest } from "./engine-client.js";
 import { createPolicyEditor } from "./policy-editor.js";
 import { jsonPanel } from "./json-panel.js";
 import { renderDecision } from "./decision-view.js";
 import { createApprovalsTab } from "./approvals-tab.js";
 import { createInvoicesTab } from "./invoices-tab.js";
 import { createRequestFields } from "./request-fields.js";
+import { createImpactTab } from "./impact-tab.js";
 import { EXAMPLES, example } from "./examples.js";
 import { shareHash, readShareHash, isShareHash, saveLocal, loadLocal, clearDraft, ShareError, MAX_LINK_CHARS, MAX_INFLATED } from "./share.js";
-import { h, fill, button, richText, excerpt } from "./dom.js";
+import { h, fill, button, richText, excerpt, download } from "./dom.js";
 import { registerServiceWorker } from "./offline.js";
 import { setupTabs } from "./tabs.js";
 import { t, locale, languageSwitch, onLocaleChange, formatNumber } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
-const engine = createEngine();
+// The back-office build of the engine (compile, check, format, artifact, impact, …).
+const engine = connect(new Worker(new URL("./worker.js", import.meta.url), { type: "module" }));
 const analyzeLatest = latest(engine);
 const testsLatest = latest(engine);
 const validateLatest = { directory: latest(engine), request: latest(engine) };
@@ -83,12 +86,23 @@ function context() {
 const approvals = createApprovalsTab({ root: $("panel-approvals"), engine, context, onChange: () => autosave() });
 const invoices = createInvoicesTab({ root: $("panel-invoices"), engine, context, onChange: () => autosave() });
 
+// The sample requests the Impact tab compares over: every example's request.
+const SAMPLE_REQUESTS = EXAMPLES.filter((e) => e.request).flatMap((e) => {
+  try {
+    return [{ id: e.id, request: JSON.parse(e.request) }];
+  } catch {
+    return [];
+  }
+});
+const impact = createImpactTab({ root: $("panel-impact"), engine, context, samples: SAMPLE_REQUESTS, onReveal: (at) => editor.goTo(at) });
+
 // ─── analysis: diagnostics, compile, decision ────────────────────────────────────────
 
 let timer = 0;
 function schedule(delay = ANALYZE_DELAY) {
   clearTimeout(timer);
   setStatus("status.checking");
+  renderPublish();
   timer = setTimeout(analyze, delay);
   autosave();
 }
@@ -120,6 +134,7 @@ async function analyze() {
   if (!$("panel-tests").hidden) runTests();
   if (!$("panel-approvals").hidden) approvals.refresh();
   if (!$("panel-invoices").hidden) invoices.run();
+  if (!$("panel-impact").hidden) impact.run();
 }
 
 /** Renders the last analysis (again, after a change of language). */
@@ -128,6 +143,7 @@ function render() {
   const { answer, ctx, requestParsed } = last;
   renderProblems(answer.diagnostics);
   renderPolicyMeta(answer.compile);
+  renderPublish();
   renderDecisionPane(answer, ctx, requestParsed);
   requestFields.update({ fields: answer.fields, request: requestPanel.value(), decision: answer.decision });
 }
@@ -193,6 +209,74 @@ function renderDecisionPane(answer, ctx, requestParsed) {
   requestPanel.markEngineErrors(answer.decision.type === "failure" ? answer.decision.errors : (answer.decision.result?.errors ?? []).filter((e) => /^E031\d$/.test(e.code)));
   fill(target, renderDecision(answer.decision, { names: ctx.names, onReveal: reveal }));
 }
+
+// ─── publish: the draft as an artifact ───────────────────────────────────────────────
+
+/** Why the draft cannot be published (a message key and parameters), or null. */
+function publishBlocker() {
+  if (!last) return { key: "publish.checking" };
+  const { answer, ctx } = last;
+  if (ctx.source !== editor.text()) return { key: "publish.checking" };
+  const errors = answer.diagnostics.filter((d) => d.severity === "error").length;
+  if (errors > 0) return { key: "publish.hasErrors", params: { count: errors } };
+  if (ctx.directoryInvalid) return { key: "publish.directoryInvalid" };
+  if (answer.compile.type !== "success") return { key: "publish.doesNotCompile" };
+  return null;
+}
+
+function renderPublish() {
+  const blocker = publishBlocker();
+  const button = $("publish");
+  button.disabled = Boolean(blocker);
+  button.title = blocker ? t(blocker.key, blocker.params) : t("publish.title");
+  $("publish-reason").textContent = blocker ? t(blocker.key, blocker.params) : "";
+  $("publish-reason").hidden = !blocker;
+  button.dataset.reason = blocker?.key ?? "";
+  renderPublished();
+}
+
+/** A file name for the policy's name: `<name>.pcy`, without characters file systems refuse. */
+function artifactName(name) {
+  const safe = String(name || "policy").replace(/[\\/:*?"<>|\u0000-\u001f]+/g, "-").trim() || "policy";
+  return `${safe}.pcy`;
+}
+
+let published = null; // {file, size, artifactHash, hash}
+function renderPublished() {
+  const box = $("publish-result");
+  box.hidden = !published;
+  if (!published) return;
+  fill(
+    box,
+    h("span", {}, t("publish.done", { file: published.file, size: formatNumber(published.size) })),
+    h("span", {}, t("publish.artifactHash"), " ", h("code", { id: "artifact-hash" }, published.artifactHash)),
+    h("span", {}, t("publish.policyHash"), " ", h("code", { id: "published-policy-hash" }, published.hash)),
+    button(t("publish.close"), () => {
+      published = null;
+      renderPublished();
+    }, { class: "link" }),
+  );
+}
+
+async function publish() {
+  if (publishBlocker()) return renderPublish();
+  const ctx = context();
+  const answer = await engine.call("artifact", { source: ctx.source, directory: ctx.directoryInvalid ? null : ctx.directory });
+  if (answer.type !== "success") {
+    setStatus("publish.failed", { message: answer.errors.map((e) => e.message).join("; ") });
+    return;
+  }
+  const { bytes, name, hash, artifactHash } = answer.result;
+  const file = artifactName(name);
+  download(file, bytes, "application/octet-stream");
+  published = { file, size: bytes.length, artifactHash, hash };
+  renderPublished();
+  setStatus("publish.status", { file });
+  // What was published is the baseline the Impact tab compares the next draft with.
+  impact.setBaseline(ctx.source, "published", { hash });
+}
+
+$("publish").addEventListener("click", publish);
 
 // ─── format ──────────────────────────────────────────────────────────────────────────
 
@@ -292,6 +376,8 @@ function loadExample(id, { keepInputs = null } = {}) {
   requestPanel.setText(keepInputs?.request ?? ex.request ?? "{}");
   approvals.load(ex.approvals);
   invoices.load(ex.orders);
+  // The policy as loaded is the Impact tab's baseline until another is chosen or published.
+  impact.setBaseline(editor.text(), "loaded");
   schedule(0);
 }
 
@@ -484,6 +570,8 @@ onLocaleChange(() => {
   editor.relabel(t("policy.aria"));
   approvals.relabel();
   invoices.relabel();
+  impact.relabel();
+  renderPublish();
   const warning = $("storage-warning");
   if (!warning.hidden && warning.dataset.key) warning.textContent = t(warning.dataset.key);
   showShareProblem();
@@ -493,6 +581,7 @@ setupTabs($("panel-decision").parentElement.querySelector("[role=tablist]"), (pa
   if (panel.id === "panel-tests") runTests();
   if (panel.id === "panel-approvals") approvals.refresh();
   if (panel.id === "panel-invoices") invoices.run();
+  if (panel.id === "panel-impact") impact.run();
 });
 engine.call("version").then((v) => {
   if (typeof v === "string") $("policy-heading").title = `Procura engine ${v}`;
@@ -506,4 +595,10 @@ window.procuraPlayground = Object.freeze({
   directory: () => directoryPanel.text(),
   request: () => requestPanel.text(),
   draft: () => draft,
+  cursor: () => {
+    const view = editor.view;
+    const pos = view.state.selection.main.head;
+    const line = view.state.doc.lineAt(pos);
+    return { line: line.number, column: pos - line.from + 1 };
+  },
 });

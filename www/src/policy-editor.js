@@ -109,6 +109,20 @@ export function createPolicyEditor({ parent, doc, label = "Policy source", onCha
       view.dispatch(setDiagnostics(view.state, items));
       return true;
     },
+    /** Puts the cursor at `line`:`column` (1-based; columns in characters) and scrolls there. */
+    goTo({ line, column }, { focus = true } = {}) {
+      const doc = view.state.doc;
+      const l = doc.line(Math.max(1, Math.min(Number(line) || 1, doc.lines)));
+      let pos = l.from;
+      let n = 1;
+      for (const ch of l.text) {
+        if (n >= column) break;
+        pos += ch.length;
+        n++;
+      }
+      view.dispatch({ selection: { anchor: pos }, effects: EditorView.scrollIntoView(pos, { y: "center" }) });
+      if (focus) view.focus();
+    },
     /** Selects an engine span and scrolls to it; `highlight` also marks it. */
     reveal(span, { highlight = false, focus = true } = {}) {
       const text = view.state.doc.toString();

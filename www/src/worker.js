@@ -1,11 +1,12 @@
-// The engine's Web Worker: loads the WebAssembly engine (pkg/web) once and answers the
-// page's messages, so that typing in the editor never waits for an evaluation.
+// The playground's engine Web Worker: loads the back-office build of the engine
+// (engine/back-office, `scripts/build-pkg.sh --back-office`) once and answers the page's
+// messages, so that typing in the editor never waits for an evaluation.
 //
 // Message in:  {id, op, args}; message out: {id, result} (every result is plain data).
 // A compiled policy is kept between messages and reused while its source and directory
 // stay the same.
-import init, * as engine from "../../pkg/web/procura.js";
-import wasmUrl from "../../pkg/web/procura_bg.wasm?url";
+import init, * as engine from "procura-engine/back-office/procura.js";
+import wasmUrl from "procura-engine/back-office/procura_bg.wasm?url";
 
 const ready = init({ module_or_path: wasmUrl });
 
@@ -24,6 +25,24 @@ function compiled(source, directory) {
   const answer = engine.compile(source, directory ?? undefined);
   cached = { key, answer };
   return answer;
+}
+
+/** The last compiled baseline of the Impact tab, kept apart from the draft's. */
+let baseline = null;
+
+function compiledBaseline(source, directory) {
+  const key = JSON.stringify([source, directory ?? null]);
+  if (baseline && baseline.key === key) return baseline.answer;
+  if (baseline && baseline.answer.type === "success") baseline.answer.policy.free();
+  const answer = engine.compile(source, directory ?? undefined);
+  baseline = { key, answer };
+  return answer;
+}
+
+/** `sha256:<hex>` of bytes (WebCrypto), as `procura build` prints an artifact's hash. */
+async function sha256(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return `sha256:${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 /** Runs `ask(policy)` on the compiled policy, or answers the compile failure. */
@@ -125,6 +144,25 @@ const handlers = {
       }
       return { type: "success", result: { full: full.result, states } };
     }),
+  /** The draft as an artifact (`policy.artifact()`), with its SHA-256 and the policy's hash. */
+  async artifact(args) {
+    const answer = compiled(args.source, args.directory);
+    if (answer.type !== "success") return answer;
+    const make = method(answer.policy, "artifact");
+    const bytes = make();
+    if (!(bytes instanceof Uint8Array)) return bytes;
+    return { type: "success", result: { name: answer.policy.name, hash: answer.policy.hash, artifactHash: await sha256(bytes), bytes } };
+  },
+  /** What the draft changes against the baseline over `requests` (`impact`). */
+  impact({ baseSource, source, directory, requests }) {
+    const impact = exported("impact");
+    if (typeof impact !== "function") return failure("UNAVAILABLE", "this engine build has no impact()");
+    const base = compiledBaseline(baseSource, directory);
+    if (base.type !== "success") return { type: "failure", side: "base", errors: base.errors };
+    const draft = compiled(source, directory);
+    if (draft.type !== "success") return { type: "failure", side: "draft", errors: draft.errors };
+    return impact(base.policy, draft.policy, requests);
+  },
   invoiceRun: (args) => withPolicy(args, (p) => method(p, "invoiceRun")(args.request)),
   reportCsv({ run, definition }) {
     const reportCsv = exported("reportCsv");

@@ -75,7 +75,7 @@ test("playground: labels, tab order, keyboard use of buttons and tabs, visible f
   await page.keyboard.press("ArrowRight");
   await page.waitForFunction(() => document.activeElement?.id === "tab-tests" && !document.querySelector("#panel-tests").hidden);
   await page.keyboard.press("End");
-  await page.waitForFunction(() => document.activeElement?.id === "tab-invoices");
+  await page.waitForFunction(() => document.activeElement?.id === "tab-impact");
   await page.keyboard.press("Home");
   await page.waitForFunction(() => document.activeElement?.id === "tab-decision" && !document.querySelector("#panel-decision").hidden);
 
