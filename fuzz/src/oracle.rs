@@ -303,7 +303,9 @@ pub fn artifact_load(data: &[u8]) {
             assert!(!errors.is_empty(), "a refused artifact has no error");
             for error in &errors {
                 assert!(
-                    error.code.starts_with("E070") || error.code.starts_with("E02") || error.code.starts_with("E01"),
+                    error.code.starts_with("E070")
+                        || error.code.starts_with("E02")
+                        || error.code.starts_with("E01"),
                     "unexpected code {} for refused artifact bytes: {}",
                     error.code,
                     error.message
@@ -314,7 +316,10 @@ pub fn artifact_load(data: &[u8]) {
     };
     answer_twice("evaluate_json", || engine.evaluate_json(MAPLE_REQUEST));
     let rebuilt = Engine::load_json(&engine.artifact(false), Some(MAPLE_DIRECTORY));
-    assert!(rebuilt.is_ok(), "a loaded policy's own artifact does not load");
+    assert!(
+        rebuilt.is_ok(),
+        "a loaded policy's own artifact does not load"
+    );
     if let Ok(rebuilt) = rebuilt {
         assert_eq!(
             rebuilt.evaluate_json(MAPLE_REQUEST),
