@@ -34,16 +34,34 @@ export function replay(procura, entry) {
     if (!method) throw new Error(`unknown kind ${entry.kind}`);
     if (typeof policy[method] !== "function") return { skipped: NOT_BUILT };
     const viaText = policy[`${method}Json`](entry.request);
-    if (entry.raw) return { answer: viaText, via: "text" };
+    const artifact = viaArtifact(procura, policy, directory, method, entry.request, viaText);
+    if (artifact.problem) return { answer: viaText, via: "text", artifact: true, problem: artifact.problem };
+    if (entry.raw) return { answer: viaText, via: "text", artifact: artifact.compared };
     const request = JSON.parse(entry.request);
-    if (JSON.stringify(request) !== entry.request) return { answer: viaText, via: "text" };
+    if (JSON.stringify(request) !== entry.request) return { answer: viaText, via: "text", artifact: artifact.compared };
     const viaObject = JSON.stringify(policy[method](request));
     if (viaObject !== viaText) {
       return { answer: viaObject, via: "object", problem: `the text API answered differently:\n      text:   ${viaText}` };
     }
-    return { answer: viaObject, via: "object" };
+    return { answer: viaObject, via: "object", artifact: artifact.compared };
   } finally {
     policy.free();
+  }
+}
+
+// The same question to the policy's artifact (`policy.artifact()`, then `load`), where the
+// build has both (the back-office build): it must answer with the same bytes as the policy
+// compiled from source.
+function viaArtifact(procura, policy, directory, method, request, viaText) {
+  if (typeof policy.artifact !== "function" || typeof procura.load !== "function") return { compared: false };
+  const loaded = procura.load(policy.artifact(), directory);
+  if (loaded.type !== "success") return { problem: `the policy's artifact does not load: ${JSON.stringify(loaded)}` };
+  try {
+    const answer = loaded.policy[`${method}Json`](request);
+    if (answer !== viaText) return { problem: `the loaded artifact answered differently:\n      artifact: ${answer}` };
+    return { compared: true };
+  } finally {
+    loaded.policy.free();
   }
 }
 
@@ -67,6 +85,7 @@ export function report(runtime, entries, results) {
   let skipped = 0;
   const reasons = new Map();
   const via = { object: 0, text: 0 };
+  let artifacts = 0;
   entries.forEach((entry, i) => {
     const result = results[i];
     if (result.skipped) {
@@ -75,6 +94,7 @@ export function report(runtime, entries, results) {
       return;
     }
     via[result.via] = (via[result.via] ?? 0) + 1;
+    if (result.artifact) artifacts += 1;
     const problem =
       result.error ??
       result.problem ??
@@ -87,7 +107,8 @@ export function report(runtime, entries, results) {
   for (const [reason, n] of reasons) console.log(`${runtime}: ${n} skipped: ${reason}`);
   console.log(
     `${runtime}: ${entries.length - skipped} answers compared byte for byte with native ` +
-      `(${via.object} through JS objects, ${via.text} through JSON text only)`,
+      `(${via.object} through JS objects, ${via.text} through JSON text only); ` +
+      `${artifacts} of them also from the policy's artifact, loaded`,
   );
   console.log(`${runtime}: ${entries.length - failed - skipped} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
   return failed === 0;

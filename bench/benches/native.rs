@@ -50,6 +50,17 @@ fn benches(c: &mut Criterion) {
     }
     group.finish();
 
+    // Load: a policy artifact (`procura build`) → an engine, as a storefront or server does
+    // instead of compiling (no users: the directory is indexed as for compile).
+    let mut group = configure(c, "load");
+    for (spec, engine) in specs.iter().zip(&engines) {
+        let artifact = engine.artifact(false);
+        group.bench_with_input(BenchmarkId::new("artifact", spec.rules), &artifact, |b, bytes| {
+            b.iter(|| Engine::load(black_box(bytes), &Directory::default()).unwrap())
+        });
+    }
+    group.finish();
+
     // Checkout: every cart size against every policy size (typed request, no JSON).
     let mut group = configure(c, "checkout");
     for (spec, engine) in specs.iter().zip(&engines) {

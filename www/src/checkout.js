@@ -623,6 +623,9 @@ async function start() {
   const { outline } = loaded;
   groups = outline.groups.map((g) => ({ id: g.id, name: g.title }));
   setTitles("group", outline.groups.map((g) => [g.id, g.title]));
+  // Rules and budgets by their titles wherever the buyer reads them; ids stay in the JSON.
+  setTitles("rule", outline.rules.filter((r) => r.kind !== "budget").map((r) => [r.id, r.title]));
+  setTitles("budget", outline.rules.filter((r) => r.kind === "budget").map((r) => [r.id, r.title]));
   $("policy-hash").title = `${loaded.name} · ${loaded.hash} · ${published.artifactHash}`;
   document.body.dataset.loaded = "success";
   loadFields(loaded.fields);

@@ -1,7 +1,6 @@
 // Titles of the policy's rules, budgets and groups, for people to read: `titleOf(kind, id)`.
-// The engine has no outline of a policy's titles yet, so pages register what they know
-// (the checkout demo: its buying groups) and everything else stays its id. When the engine
-// gains `outline()`, one call to `setTitles` fills this in for every view.
+// A page registers them from the engine's `outline()` (the checkout demo does, for groups,
+// rules and budgets); anything unregistered reads as its id.
 const titles = new Map(); // "kind:id" → title
 
 /** The title of a `rule`, `budget` or `group`, or its id when none is known. */

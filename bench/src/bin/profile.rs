@@ -4,6 +4,7 @@
 //! profile checkout 1000 50 200     # workload, rules, cart lines (or items), iterations
 //! profile checkout-json 1000 50 200 # the same through JSON text in and out
 //! profile compile 1000 - 5
+//! profile load 1000 - 20           # loading the policy's artifact (procura build)
 //! profile badges 1000 - 20
 //! profile authorize 1000 - 20
 //! profile category 1000 - 20       # the peer comparison's 20 pages of 25 products
@@ -155,6 +156,12 @@ fn main() -> ExitCode {
         }
     };
     match what {
+        "load" => {
+            let artifact = engine.artifact(false);
+            procura_bench_profile_loop(iterations, &mut || {
+                let _ = black_box(Engine::load(black_box(&artifact), &Directory::default()));
+            });
+        }
         "compile" => procura_bench_profile_loop(iterations, &mut || {
             let _ = black_box(Engine::new(black_box(&spec.source), &Directory::default()));
         }),
