@@ -55,9 +55,11 @@ fn benches(c: &mut Criterion) {
     let mut group = configure(c, "load");
     for (spec, engine) in specs.iter().zip(&engines) {
         let artifact = engine.artifact(false);
-        group.bench_with_input(BenchmarkId::new("artifact", spec.rules), &artifact, |b, bytes| {
-            b.iter(|| Engine::load(black_box(bytes), &Directory::default()).unwrap())
-        });
+        group.bench_with_input(
+            BenchmarkId::new("artifact", spec.rules),
+            &artifact,
+            |b, bytes| b.iter(|| Engine::load(black_box(bytes), &Directory::default()).unwrap()),
+        );
     }
     group.finish();
 
