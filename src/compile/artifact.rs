@@ -2,7 +2,7 @@
 //! every storefront and server, e.g. `procura build maple.procura` → `maple.pcy`.
 //!
 //! Layout (docs/artifacts.md): an 8-byte magic, the format version (`u16`, little
-//! endian), flags (`u16`), the payload's length (`u32`) and its SHA-256, then the payload:
+//! endian), flags (`u16`), the payload's length (`u32`) and its CRC-32, then the payload:
 //! the engine version and the compiled policy in postcard. The derived indexes are not
 //! stored: loading rebuilds them with the compiler's own [`CompiledPolicy::build_indexes`]
 //! after checking every cross-reference, so a loaded policy decides exactly as a compiled one.
@@ -20,7 +20,7 @@ pub const MAGIC: [u8; 8] = *b"\x89PCY\r\n\x1a\n";
 pub const FORMAT_VERSION: u16 = 1;
 /// The largest artifact accepted, in bytes.
 pub const MAX_ARTIFACT_BYTES: usize = 16 * 1024 * 1024;
-const HEADER_BYTES: usize = 8 + 2 + 2 + 4 + 32;
+const HEADER_BYTES: usize = 8 + 2 + 2 + 4 + 4;
 /// Flag bit: the payload keeps the policy source.
 const WITH_SOURCE: u16 = 1;
 
@@ -77,7 +77,7 @@ pub fn encode(policy: &CompiledPolicy, with_source: bool) -> Vec<u8> {
     out.extend_from_slice(&flags.to_le_bytes());
     let length = u32::try_from(body.len()).unwrap_or(u32::MAX);
     out.extend_from_slice(&length.to_le_bytes());
-    out.extend_from_slice(&Sha256::digest(&body));
+    out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
     out.extend_from_slice(&body);
     out
 }
@@ -131,7 +131,8 @@ pub fn decode(bytes: &[u8]) -> Result<CompiledPolicy, ArtifactError> {
             body.len()
         )));
     }
-    if Sha256::digest(body).as_slice() != field(16, 32) {
+    let check = u32::from_le_bytes(field(16, 4).try_into().unwrap_or_default());
+    if crc32fast::hash(body) != check {
         return Err(malformed(
             "the artifact's integrity check failed: its bytes were changed",
         ));
