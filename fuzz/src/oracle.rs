@@ -297,6 +297,23 @@ const MAPLE_DIRECTORY: &str = include_str!("../../examples/maple.directory.json"
 /// bytes that load answer a checkout deterministically, and their policy built again into
 /// an artifact loads to the same answers (a loaded policy is a policy like any other).
 pub fn artifact_load(data: &[u8]) {
+    load_and_check(data);
+    // The same bytes with their header's length and CRC-32 made right again, so that the
+    // fuzzer's mutations reach the payload's decoding and validation instead of stopping
+    // at the check that catches damage.
+    if data.len() >= 20 && procura::is_artifact(data) {
+        let payload = data.get(20..).unwrap_or_default();
+        let length = u32::try_from(payload.len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes();
+        let check = crc32fast::hash(payload).to_le_bytes();
+        let head = data.get(..12).unwrap_or_default();
+        let sealed: Vec<u8> = [head, &length, &check, payload].concat();
+        load_and_check(&sealed);
+    }
+}
+
+fn load_and_check(data: &[u8]) {
     let engine = match Engine::load_json(data, Some(MAPLE_DIRECTORY)) {
         Ok(engine) => engine,
         Err(errors) => {
