@@ -6,6 +6,7 @@ import { connect, latest } from "./engine-client.js";
 import { createPolicyEditor } from "./policy-editor.js";
 import { jsonPanel } from "./json-panel.js";
 import { renderDecision } from "./decision-view.js";
+import { setTitles } from "./titles.js";
 import { createApprovalsTab } from "./approvals-tab.js";
 import { createInvoicesTab } from "./invoices-tab.js";
 import { createRequestFields } from "./request-fields.js";
@@ -126,6 +127,8 @@ async function analyze() {
   }
   if (!editor.showDiagnostics(ctx.source, answer.diagnostics)) return; // the text changed meanwhile
   last = { answer, ctx, requestParsed };
+  // Rules, budgets and groups by their titles (their ids in tooltips) in every view.
+  if (answer.titles) for (const [kind, entries] of Object.entries(answer.titles)) setTitles(kind, entries);
   render();
   setStatus("status.counts", { errors: answer.diagnostics.filter((d) => d.severity === "error").length, warnings: answer.diagnostics.filter((d) => d.severity !== "error").length }, t("status.timing", { ms: Math.round(performance.now() - started) }));
   $("status").dataset.state = "ready";

@@ -45,6 +45,18 @@ async function sha256(bytes) {
   return `sha256:${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/** The titles people read instead of ids (groups, rules, budgets), from the policy's outline. */
+function titlesOf(answer) {
+  if (answer.type !== "success" || typeof answer.policy.outline !== "function") return null;
+  const outline = answer.policy.outline();
+  const pairs = (items) => items.map((item) => [item.id, item.title]);
+  return {
+    group: pairs(outline.groups),
+    rule: pairs(outline.rules.filter((r) => r.kind !== "budget")),
+    budget: pairs(outline.rules.filter((r) => r.kind === "budget")),
+  };
+}
+
 /** Runs `ask(policy)` on the compiled policy, or answers the compile failure. */
 function withPolicy({ source, directory }, ask) {
   const answer = compiled(source, directory);
@@ -109,11 +121,11 @@ const handlers = {
       try {
         request = requestOf(args);
       } catch (error) {
-        return { diagnostics, compile: summary(answer), decision: failure("E0101", String(error.message)), fields };
+        return { diagnostics, compile: summary(answer), decision: failure("E0101", String(error.message)), fields, titles: titlesOf(answer) };
       }
       decision = answer.policy.evaluate(request);
     }
-    return { diagnostics, compile: summary(answer), decision, fields };
+    return { diagnostics, compile: summary(answer), decision, fields, titles: titlesOf(answer) };
   },
   /** The custom fields the policy declares, for a form. */
   fields: (args) => withPolicy(args, (p) => ({ type: "success", result: declaredFields(p) })),
